@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1.7
+# Liftoff: build once, run with production dependencies only, as a non-root user.
+# Node 22 LTS: the Google Cloud client libraries declare node >= 22.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary is reachable.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY sandbox ./sandbox
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json manifest.yml ./
+COPY --chown=node:node runbooks ./runbooks
+USER node
+ENV PORT=8080 LIFTOFF_DATA_DIR=/tmp/liftoff
+EXPOSE 8080
+# The same entry point as `npm start`, compiled: no TypeScript loader in production.
+CMD ["node", "dist/src/bot/main.js"]

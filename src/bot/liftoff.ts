@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, SocketModeReceiver } from '@slack/bolt';
+import { ConsoleLogger, LogLevel, type Logger } from '@slack/logger';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { openStore } from '../adapters/store/open-store.js';
+import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
+import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
+import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
+import { unreadLiveFacts, type LiveFactsReader } from '../deploy/plan.js';
+import { systemClock, type Clock, type Store } from '../deploy/ports.js';
+import { loadRunbooks, formatRunbookErrors, type RunbookCatalog } from '../deploy/runbook/loader.js';
+import { registerHandlers } from '../handlers/register.js';
+import { createBotMetrics, type BotMetrics } from './bot-metrics.js';
+import type { Config, SlackConfig } from './config.js';
+import { LiftoffHttpReceiver, type RouteHandler } from './http-receiver.js';
+
+export interface LiftoffOptions {
+  readonly config: Config;
+  /** Slack credentials; the config's own unless the sandbox supplies them. */
+  readonly slack: SlackConfig;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly liveFacts?: LiveFactsReader;
+  readonly pipeline?: PipelinePort;
+  /** Extra HTTP routes (the sandbox console), tried after /healthz and /metrics. */
+  readonly routes?: readonly RouteHandler[];
+  /** How often waiting requests are checked for expiry. */
+  readonly expirySweepMs?: number;
+  /** Host to listen on (default all interfaces; tests use 127.0.0.1). */
+  readonly host?: string;
+}
+
+export interface RunningLiftoff {
+  readonly port: number;
+  readonly store: Store;
+  readonly desk: DeployDesk;
+  readonly metrics: BotMetrics;
+  readonly catalog: RunbookCatalog;
+  /** Finishes the requests in flight, stops the timers and closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Until the pipeline lands, an approved run waits in the store, visible in `/deploy status`. */
+const waitingPipeline: PipelinePort = { start: () => undefined };
+
+export function defaultLogger(level: LogLevel = LogLevel.INFO): Logger {
+  const logger = new ConsoleLogger();
+  logger.setLevel(level);
+  logger.setName('liftoff');
+  return logger;
+}
+
+function opsRoutes(metrics: BotMetrics, catalog: RunbookCatalog): RouteHandler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', runbooks: catalog.runbooks.length, invalidRunbooks: catalog.invalid.length }));
+      return true;
+    }
+    if (path === '/metrics') {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      return true;
+    }
+    return false;
+  };
+}
+
+/** Builds every piece, wires them and starts serving. The only place that knows them all. */
+export async function startLiftoff(options: LiftoffOptions): Promise<RunningLiftoff> {
+  const { config, slack } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? defaultLogger();
+  const catalog = await loadRunbooks({ dir: config.runbooksDir, env: config.runbookEnv });
+  for (const invalid of catalog.invalid) logger.warn(`runbook ${invalid.file} is invalid:\n  ${formatRunbookErrors(invalid).join('\n  ')}`);
+
+  const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }) });
+  const metrics = createBotMetrics(() => store.countRunsByState());
+  // Retries could post a message twice when an answer is lost (FACTS.md); rate limits are still waited out.
+  const clientOptions: WebClientOptions = {
+    retryConfig: { retries: 0 },
+    logger,
+    ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
+  };
+  const client = new WebClient(slack.botToken, clientOptions);
+  const desk = new DeployDesk({
+    store,
+    clock,
+    directory: slackUserGroupDirectory(client, clock),
+    catalog: () => catalog,
+    liveFacts: options.liveFacts ?? unreadLiveFacts('the Cloud Run and GitHub adapters are not configured in this build'),
+    notifier: slackRequestNotifier(client),
+    pipeline: options.pipeline ?? waitingPipeline,
+  });
+
+  const routes = [opsRoutes(metrics, catalog), ...(options.routes ?? [])];
+  let receiver: LiftoffHttpReceiver | SocketModeReceiver;
+  let opsServer: http.Server | undefined;
+  if (slack.mode === 'socket') {
+    receiver = new SocketModeReceiver({ appToken: slack.appToken, logger });
+  } else {
+    receiver = new LiftoffHttpReceiver({ signingSecret: slack.signingSecret, clock, logger, metrics, routes });
+  }
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    // auth.test is not needed to route requests; skipping it keeps start-up independent of Slack's reachability.
+    tokenVerificationEnabled: false,
+  });
+  app.error(async (error) => {
+    logger.error('unhandled error in a Slack listener', error);
+  });
+  registerHandlers(
+    app,
+    {
+      desk,
+      catalog: () => catalog,
+      audit: (entry) => store.appendAudit({ ...entry, at: clock.now() }),
+      metrics,
+      logger,
+    },
+    { store, clock },
+  );
+
+  let port: number;
+  const host = options.host ?? '0.0.0.0';
+  if (receiver instanceof LiftoffHttpReceiver) {
+    port = (await receiver.start(config.port, host)).port;
+  } else {
+    await receiver.start();
+    opsServer = http.createServer((req, res) => {
+      void (async () => {
+        for (const route of routes) if (await route(req, res)) return;
+        res.writeHead(404).end();
+      })();
+    });
+    await new Promise<void>((resolve) => opsServer?.listen(config.port, host, resolve));
+    port = (opsServer.address() as AddressInfo).port;
+  }
+
+  const sweep = (): void => {
+    desk.expireDue().catch((error: unknown) => logger.error('expiring requests failed', error));
+  };
+  sweep();
+  const sweeper = setInterval(sweep, options.expirySweepMs ?? 15_000);
+  sweeper.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    store,
+    desk,
+    metrics,
+    catalog,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        await receiver.stop();
+        if (opsServer !== undefined) await new Promise<void>((resolve) => opsServer?.close(() => resolve()));
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
+import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.js';
+import type { Clock, LockLease, Store } from './ports.js';
+import { LOCK_HOLDING_STATES, serviceKey, type Run } from './run.js';
+import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
+import type { Runbook } from './runbook/schema.js';
+
+/** Posts and edits the request message; the Slack adapter implements it with the ui builders. */
+export interface RequestNotifier {
+  /** Posts the request with its buttons; returns the message ts. */
+  postRequest(run: Run, plan: Plan): Promise<string>;
+  /** Edits the request in place to show its decision (approved, denied, expired, cancelled). */
+  showDecision(run: Run, plan: Plan): Promise<void>;
+}
+
+/** Carries an approved run through its steps. Fire-and-forget: the pipeline reports its own progress. */
+export interface PipelinePort {
+  start(run: Run): void;
+}
+
+/** How long an approved run holds its service before the lease must be renewed. */
+export const RUN_LEASE_MS = 2 * 60 * 60 * 1000;
+/** A freeze with no duration lasts until someone unlocks it. */
+const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
+export interface DeployDeskDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly directory: UserGroupDirectory;
+  readonly catalog: () => RunbookCatalog;
+  readonly liveFacts: LiveFactsReader;
+  readonly notifier: RequestNotifier;
+  readonly pipeline: PipelinePort;
+  readonly newRunId?: () => string;
+}
+
+type Refusal =
+  | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
+  | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] }
+  | { readonly kind: 'forbidden'; readonly decision: Exclude<AccessDecision, { allowed: true }>; readonly role: 'deploy' | 'approve' | 'lock' };
+
+export type RequestResult =
+  | Refusal
+  | { readonly kind: 'locked'; readonly lock: LockLease }
+  | { readonly kind: 'dry_run'; readonly plan: Plan }
+  | { readonly kind: 'requested'; readonly run: Run; readonly plan: Plan };
+
+export type DecisionResult =
+  | Refusal
+  | { readonly kind: 'not_found'; readonly runId: string }
+  | { readonly kind: 'already_decided'; readonly run: Run }
+  | { readonly kind: 'expired'; readonly run: Run }
+  | { readonly kind: 'locked'; readonly lock: LockLease; readonly run: Run }
+  | { readonly kind: 'approved'; readonly run: Run }
+  | { readonly kind: 'denied'; readonly run: Run };
+
+export type CancelResult =
+  | { readonly kind: 'nothing_to_cancel' }
+  | { readonly kind: 'not_found'; readonly target: string }
+  | { readonly kind: 'forbidden'; readonly run: Run }
+  | { readonly kind: 'not_cancellable'; readonly run: Run }
+  | { readonly kind: 'cancelled'; readonly run: Run };
+
+export type LockCommandResult =
+  | Refusal
+  | { readonly kind: 'locked'; readonly lock: LockLease }
+  | { readonly kind: 'already_locked'; readonly lock: LockLease }
+  | { readonly kind: 'unlocked'; readonly serviceKey: string }
+  | { readonly kind: 'not_locked'; readonly serviceKey: string }
+  | { readonly kind: 'held_by_run'; readonly lock: LockLease };
+
+export interface DeskStatus {
+  readonly waiting: readonly Run[];
+  readonly active: readonly Run[];
+  readonly locks: readonly LockLease[];
+}
+
+const newRunId = (): string => `run-${randomBytes(6).toString('hex')}`;
+
+/** Reads back a stored plan; a run whose plan no longer parses is a bug, said loudly. */
+export function storedPlan(run: Run): Plan {
+  return planSchema.parse(run.plan);
+}
+
+/**
+ * The request → approval use cases: who may ask and decide, the service lock, expiry. Every state change is
+ * one guarded write in the store, so double clicks, Slack retries and replicas cannot apply one twice.
+ */
+export class DeployDesk {
+  private readonly newRunId: () => string;
+
+  constructor(private readonly deps: DeployDeskDeps) {
+    this.newRunId = deps.newRunId ?? newRunId;
+  }
+
+  private lookUp(name: string): Refusal | { kind: 'found'; runbook: Runbook } {
+    const found = findRunbook(this.deps.catalog(), name);
+    if (found.kind === 'unknown') return { kind: 'unknown_runbook', name, known: found.known };
+    if (found.kind === 'invalid') {
+      return { kind: 'invalid_runbook', name, errors: found.invalid.errors.map((e) => `${e.path}: ${e.message}`) };
+    }
+    return { kind: 'found', runbook: found.loaded.runbook };
+  }
+
+  async request(input: {
+    readonly runbook: string;
+    readonly userId: string;
+    readonly channelId: string;
+    readonly dryRun: boolean;
+  }): Promise<RequestResult> {
+    const found = this.lookUp(input.runbook);
+    if (found.kind !== 'found') return found;
+    const { runbook } = found;
+    const access = await mayRequest(runbook.access, input.userId, this.deps.directory);
+    if (!access.allowed) return { kind: 'forbidden', decision: access, role: 'deploy' };
+    const now = this.deps.clock.now();
+    const key = serviceKey(runbook.service);
+    const lock = await this.deps.store.getLock(key, now);
+    if (lock !== undefined && !input.dryRun) return { kind: 'locked', lock };
+    const expiresAt = new Date(now.getTime() + runbook.approval.timeout);
+    const plan = buildPlan({
+      runbook,
+      live: await this.deps.liveFacts.read(runbook),
+      requestedBy: input.userId,
+      requestedAt: now,
+      expiresAt,
+      warnings: [
+        ...warningsOf(this.deps.catalog(), runbook.name),
+        ...(lock === undefined ? [] : [`The service is locked by ${lock.holderId}: ${lock.reason}`]),
+      ],
+    });
+    if (input.dryRun) return { kind: 'dry_run', plan };
+    const created = await this.deps.store.createRun({
+      id: this.newRunId(),
+      runbook: runbook.name,
+      serviceKey: key,
+      requesterId: input.userId,
+      channelId: input.channelId,
+      createdAt: now,
+      expiresAt,
+      plan,
+    });
+    try {
+      const ts = await this.deps.notifier.postRequest(created, plan);
+      await this.deps.store.setMessageTs(created.id, ts);
+    } catch (error) {
+      // A request nobody can see must not wait for an approval that cannot come.
+      await this.deps.store.transition({
+        runId: created.id,
+        from: ['requested'],
+        to: 'cancelled',
+        at: this.deps.clock.now(),
+        actorId: null,
+        detail: `the request message could not be posted: ${String(error)}`,
+      });
+      throw error;
+    }
+    const run = (await this.deps.store.getRun(created.id)) ?? created;
+    return { kind: 'requested', run, plan };
+  }
+
+  async decide(input: { readonly runId: string; readonly userId: string; readonly decision: 'approve' | 'deny' }): Promise<DecisionResult> {
+    const run = await this.deps.store.getRun(input.runId);
+    if (run === undefined) return { kind: 'not_found', runId: input.runId };
+    if (run.state !== 'requested') return { kind: 'already_decided', run };
+    const now = this.deps.clock.now();
+    if (now >= run.expiresAt) {
+      await this.expire(run);
+      return { kind: 'expired', run: (await this.deps.store.getRun(run.id)) ?? run };
+    }
+    const found = this.lookUp(run.runbook);
+    if (found.kind !== 'found') return found;
+    const { runbook } = found;
+    const access = await mayApprove(runbook.access, input.userId, run.requesterId, this.deps.directory);
+    const withdrawing = input.decision === 'deny' && input.userId === run.requesterId;
+    if (!access.allowed && !withdrawing) return { kind: 'forbidden', decision: access, role: 'approve' };
+
+    const decision = { by: input.userId, at: now };
+    const result =
+      input.decision === 'approve'
+        ? await this.deps.store.transition({
+            runId: run.id,
+            from: ['requested'],
+            to: 'approved',
+            at: now,
+            actorId: input.userId,
+            decision,
+            acquireLock: {
+              serviceKey: run.serviceKey,
+              ownerId: run.id,
+              holderId: run.requesterId,
+              reason: `deploy ${run.id} (${run.runbook})`,
+              acquiredAt: now,
+              expiresAt: new Date(now.getTime() + RUN_LEASE_MS),
+            },
+          })
+        : await this.deps.store.transition({ runId: run.id, from: ['requested'], to: 'denied', at: now, actorId: input.userId, decision });
+    if (!result.ok) {
+      if (result.reason === 'locked') return { kind: 'locked', lock: result.lock, run };
+      if (result.reason === 'wrong_state') return { kind: 'already_decided', run: result.run };
+      return { kind: 'not_found', runId: run.id };
+    }
+    await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
+    if (result.run.state === 'approved') {
+      this.deps.pipeline.start(result.run);
+      return { kind: 'approved', run: result.run };
+    }
+    return { kind: 'denied', run: result.run };
+  }
+
+  /** Expires every request past its deadline; computed from the store, so it survives restarts. */
+  async expireDue(): Promise<number> {
+    const now = this.deps.clock.now();
+    const waiting = await this.deps.store.listRuns({ states: ['requested'] });
+    let expired = 0;
+    for (const run of waiting.filter((r) => now >= r.expiresAt)) {
+      if (await this.expire(run)) expired += 1;
+    }
+    return expired;
+  }
+
+  private async expire(run: Run): Promise<boolean> {
+    const result = await this.deps.store.transition({
+      runId: run.id,
+      from: ['requested'],
+      to: 'expired',
+      at: this.deps.clock.now(),
+      actorId: null,
+      detail: 'no decision before the approval timeout',
+    });
+    if (!result.ok) return false;
+    await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
+    return true;
+  }
+
+  /** Cancels a waiting request, or an approved run the pipeline has not started. */
+  async cancel(input: {
+    readonly userId: string;
+    readonly target: { kind: 'latest' } | { kind: 'run'; runId: string } | { kind: 'runbook'; runbook: string };
+  }): Promise<CancelResult> {
+    const cancellable = ['requested', 'approved', 'queued'] as const;
+    let run: Run | undefined;
+    if (input.target.kind === 'run') {
+      run = await this.deps.store.getRun(input.target.runId);
+      if (run === undefined) return { kind: 'not_found', target: input.target.runId };
+    } else {
+      const filter =
+        input.target.kind === 'runbook'
+          ? { states: cancellable, runbook: input.target.runbook, limit: 1 }
+          : { states: cancellable, requesterId: input.userId, limit: 1 };
+      run = (await this.deps.store.listRuns(filter))[0];
+      if (run === undefined) return { kind: 'nothing_to_cancel' };
+    }
+    if (!(cancellable as readonly string[]).includes(run.state)) return { kind: 'not_cancellable', run };
+    if (run.requesterId !== input.userId) {
+      const found = this.lookUp(run.runbook);
+      const access =
+        found.kind === 'found' ? await mayApprove(found.runbook.access, input.userId, run.requesterId, this.deps.directory) : undefined;
+      if (access?.allowed !== true) return { kind: 'forbidden', run };
+    }
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transition({
+      runId: run.id,
+      from: cancellable,
+      to: 'cancelled',
+      at: now,
+      actorId: input.userId,
+      decision: { by: input.userId, at: now },
+      releaseLock: true,
+    });
+    if (!result.ok) return result.reason === 'wrong_state' ? { kind: 'not_cancellable', run: result.run } : { kind: 'not_cancellable', run };
+    if (result.run.messageTs !== null) await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
+    return { kind: 'cancelled', run: result.run };
+  }
+
+  /** Freezes a service: no deploy until it is unlocked or the freeze runs out. Approvers only. */
+  async lock(input: { readonly runbook: string; readonly userId: string; readonly reason: string; readonly durationMs: number | null }): Promise<LockCommandResult> {
+    const found = this.lookUp(input.runbook);
+    if (found.kind !== 'found') return found;
+    const access = await this.mayFreeze(found.runbook, input.userId);
+    if (!access.allowed) return { kind: 'forbidden', decision: access, role: 'lock' };
+    const now = this.deps.clock.now();
+    const key = serviceKey(found.runbook.service);
+    const result = await this.deps.store.acquireLock({
+      serviceKey: key,
+      ownerId: `freeze:${key}`,
+      holderId: input.userId,
+      reason: input.reason,
+      acquiredAt: now,
+      expiresAt: new Date(now.getTime() + (input.durationMs ?? UNTIL_UNLOCKED_MS)),
+    });
+    return result.ok ? { kind: 'locked', lock: result.lock } : { kind: 'already_locked', lock: result.lock };
+  }
+
+  async unlock(input: { readonly runbook: string; readonly userId: string }): Promise<LockCommandResult> {
+    const found = this.lookUp(input.runbook);
+    if (found.kind !== 'found') return found;
+    const access = await this.mayFreeze(found.runbook, input.userId);
+    if (!access.allowed) return { kind: 'forbidden', decision: access, role: 'lock' };
+    const key = serviceKey(found.runbook.service);
+    const lock = await this.deps.store.getLock(key, this.deps.clock.now());
+    if (lock === undefined) return { kind: 'not_locked', serviceKey: key };
+    if (lock.ownerId !== `freeze:${key}`) return { kind: 'held_by_run', lock };
+    await this.deps.store.releaseLock(key, lock.ownerId);
+    return { kind: 'unlocked', serviceKey: key };
+  }
+
+  private mayFreeze(runbook: Runbook, userId: string): Promise<AccessDecision> {
+    // A freeze is an approver's call; being the "requester" of a freeze does not apply.
+    return mayApprove({ ...runbook.access, selfApproval: true }, userId, userId, this.deps.directory);
+  }
+
+  async status(): Promise<DeskStatus> {
+    const now = this.deps.clock.now();
+    const [waiting, active, locks] = await Promise.all([
+      this.deps.store.listRuns({ states: ['requested', 'queued'] }),
+      this.deps.store.listRuns({ states: LOCK_HOLDING_STATES }),
+      this.deps.store.listLocks(now),
+    ]);
+    return { waiting: waiting.filter((r) => r.expiresAt > now), active, locks };
+  }
+}
+
+function warningsOf(catalog: RunbookCatalog, name: string): string[] {
+  const found = findRunbook(catalog, name);
+  return found.kind === 'found' ? [...found.loaded.warnings] : [];
+}

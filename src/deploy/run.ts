@@ -1,0 +1,101 @@
+/** The states of a deploy run (DESIGN.md, 'A deploy run'). */
+export const RUN_STATES = [
+  'requested',
+  'approved',
+  'queued',
+  'tagging',
+  'building',
+  'deploying',
+  'verifying',
+  'promoting',
+  'recording',
+  'succeeded',
+  'denied',
+  'expired',
+  'cancelled',
+  'failed',
+  'rolled_back',
+] as const;
+
+export type RunState = (typeof RUN_STATES)[number];
+
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'denied', 'expired', 'cancelled', 'failed', 'rolled_back'];
+
+/** States that hold the service lock: everything past approval that has not ended. */
+export const LOCK_HOLDING_STATES: readonly RunState[] = [
+  'approved',
+  'tagging',
+  'building',
+  'deploying',
+  'verifying',
+  'promoting',
+  'recording',
+];
+
+const ALLOWED_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
+  requested: ['approved', 'queued', 'denied', 'expired', 'cancelled'],
+  queued: ['approved', 'cancelled', 'expired'],
+  approved: ['tagging', 'cancelled', 'failed'],
+  tagging: ['building', 'cancelled', 'failed'],
+  building: ['deploying', 'cancelled', 'failed'],
+  deploying: ['verifying', 'promoting', 'rolled_back', 'failed'],
+  verifying: ['promoting', 'rolled_back', 'failed'],
+  promoting: ['recording', 'rolled_back', 'failed'],
+  recording: ['succeeded', 'failed'],
+  succeeded: [],
+  denied: [],
+  expired: [],
+  cancelled: [],
+  failed: [],
+  rolled_back: [],
+};
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export function canTransition(from: RunState, to: RunState): boolean {
+  return ALLOWED_TRANSITIONS[from].includes(to);
+}
+
+/** What a run remembers of the service it deploys: enough to find it again without the runbook. */
+export interface ServiceRef {
+  readonly project: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+/** The stable key of a service, used for its lock. */
+export function serviceKey(service: ServiceRef): string {
+  return `${service.project}/${service.region}/${service.name}`;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly runbook: string;
+  readonly serviceKey: string;
+  readonly state: RunState;
+  readonly requesterId: string;
+  readonly channelId: string;
+  /** The plan message in the channel; absent for a dry run or before it is posted. */
+  readonly messageTs: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** When an unanswered request expires. */
+  readonly expiresAt: Date;
+  readonly decidedBy: string | null;
+  readonly decidedAt: Date | null;
+  /** The plan as it was shown, so later messages render the same facts. JSON-serialisable. */
+  readonly plan: unknown;
+  /** Free-form step data the pipeline keeps (build id, revision name, ...). JSON-serialisable. */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface TransitionRecord {
+  readonly runId: string;
+  readonly from: RunState;
+  readonly to: RunState;
+  readonly at: Date;
+  readonly actorId: string | null;
+  readonly detail: string | null;
+}

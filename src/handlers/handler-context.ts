@@ -1,0 +1,19 @@
+import type { Logger } from '@slack/bolt';
+import type { DeployDesk } from '../deploy/deploy-desk.js';
+import type { AuditEntry } from '../deploy/ports.js';
+import type { RunbookCatalog } from '../deploy/runbook/loader.js';
+import type { BotMetrics } from '../bot/bot-metrics.js';
+
+/** What every handler may use: the use cases, the audit log and the bot's metrics. No SDK, no store. */
+export interface HandlerContext {
+  readonly desk: DeployDesk;
+  readonly catalog: () => RunbookCatalog;
+  readonly audit: (entry: Omit<AuditEntry, 'at'>) => Promise<void>;
+  readonly metrics: BotMetrics;
+  readonly logger: Logger;
+}
+
+/** One line naming an unexpected failure for the user, with no internals. */
+export function failureText(what: string): string {
+  return `:x: Liftoff could not ${what}: an internal error occurred and was logged. Nothing was changed; try again.`;
+}

@@ -1,0 +1,15 @@
+import type { App } from '@slack/bolt';
+import type { Clock, Store } from '../deploy/ports.js';
+import { registerDecisionActions } from './decision-actions.js';
+import { registerDeployCommand } from './deploy-command.js';
+import type { HandlerContext } from './handler-context.js';
+import { registerPendingCommands } from './not-yet-available.js';
+import { retryGuard } from './retry-guard.js';
+
+/** Every Slack surface Liftoff answers. */
+export function registerHandlers(app: App, ctx: HandlerContext, idempotency: { store: Store; clock: Clock }): void {
+  app.use(retryGuard(idempotency.store, idempotency.clock));
+  registerDeployCommand(app, ctx);
+  registerDecisionActions(app, ctx);
+  registerPendingCommands(app, ctx);
+}

@@ -1,0 +1,5 @@
+/** Action ids shared by the Block Kit builders and the handlers that answer them. */
+export const ACTION_IDS = {
+  approve: 'liftoff_approve',
+  deny: 'liftoff_deny',
+} as const satisfies Record<string, string>;
