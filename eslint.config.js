@@ -19,7 +19,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**', '**/bot/**', '**/handlers/**', '@slack/*', 'pg', 'better-sqlite3'], message: 'src/deploy depends on ports, never on adapters, the bot or SDKs.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/bot/**', '**/handlers/**', '@slack/*', 'pg', 'better-sqlite3'],
+              message: 'src/deploy depends on ports, never on adapters, the bot or SDKs.',
+            },
+          ],
+        },
       ],
     },
   },

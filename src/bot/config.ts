@@ -13,9 +13,17 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 const envSchema = z
   .object({
     SLACK_SIGNING_SECRET: blankAsUnset(z.string().optional()),
-    SLACK_BOT_TOKEN: blankAsUnset(z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').optional()),
+    SLACK_BOT_TOKEN: blankAsUnset(
+      z
+        .string()
+        .regex(/^xoxb-/, 'must be a bot token starting with xoxb-')
+        .optional(),
+    ),
     SLACK_APP_TOKEN: blankAsUnset(
-      z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+      z
+        .string()
+        .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+        .optional(),
     ),
     SLACK_API_URL: blankAsUnset(httpUrl.optional()),
     PORT: blankAsUnset(
@@ -29,7 +37,12 @@ const envSchema = z
     GCP_API_ENDPOINT: blankAsUnset(hostPort.optional()),
     GITHUB_TOKEN: blankAsUnset(z.string().optional()),
     GITHUB_API_URL: blankAsUnset(httpUrl.optional()),
-    DATABASE_URL: blankAsUnset(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    DATABASE_URL: blankAsUnset(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+    ),
     LIFTOFF_DATA_DIR: blankAsUnset(z.string().default('.liftoff')),
     LIFTOFF_RUNBOOKS: blankAsUnset(z.string().default('runbooks')),
   })

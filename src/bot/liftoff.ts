@@ -5,6 +5,7 @@ import { App, SocketModeReceiver } from '@slack/bolt';
 import { ConsoleLogger, LogLevel, type Logger } from '@slack/logger';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { openStore } from '../adapters/store/open-store.js';
+import { resolveBotIdentity } from '../adapters/slack/bot-identity.js';
 import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
 import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
@@ -58,7 +59,9 @@ function opsRoutes(metrics: BotMetrics, catalog: RunbookCatalog): RouteHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', runbooks: catalog.runbooks.length, invalidRunbooks: catalog.invalid.length }));
+      res.end(
+        JSON.stringify({ status: 'ok', runbooks: catalog.runbooks.length, invalidRunbooks: catalog.invalid.length }),
+      );
       return true;
     }
     if (path === '/metrics') {
@@ -76,9 +79,13 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? defaultLogger();
   const catalog = await loadRunbooks({ dir: config.runbooksDir, env: config.runbookEnv });
-  for (const invalid of catalog.invalid) logger.warn(`runbook ${invalid.file} is invalid:\n  ${formatRunbookErrors(invalid).join('\n  ')}`);
+  for (const invalid of catalog.invalid)
+    logger.warn(`runbook ${invalid.file} is invalid:\n  ${formatRunbookErrors(invalid).join('\n  ')}`);
 
-  const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }) });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+  });
   const metrics = createBotMetrics(() => store.countRunsByState());
   // Retries could post a message twice when an answer is lost (FACTS.md); rate limits are still waited out.
   const clientOptions: WebClientOptions = {
@@ -92,7 +99,8 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
     clock,
     directory: slackUserGroupDirectory(client, clock),
     catalog: () => catalog,
-    liveFacts: options.liveFacts ?? unreadLiveFacts('the Cloud Run and GitHub adapters are not configured in this build'),
+    liveFacts:
+      options.liveFacts ?? unreadLiveFacts('the Cloud Run and GitHub adapters are not configured in this build'),
     notifier: slackRequestNotifier(client),
     pipeline: options.pipeline ?? waitingPipeline,
   });
@@ -105,16 +113,18 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   } else {
     receiver = new LiftoffHttpReceiver({ signingSecret: slack.signingSecret, clock, logger, metrics, routes });
   }
+  const identity = await resolveBotIdentity(client, logger);
   const app = new App({
     token: slack.botToken,
     receiver,
     logger,
     clientOptions,
-    // auth.test is not needed to route requests; skipping it keeps start-up independent of Slack's reachability.
+    ...identity,
     tokenVerificationEnabled: false,
   });
-  app.error(async (error) => {
+  app.error((error) => {
     logger.error('unhandled error in a Slack listener', error);
+    return Promise.resolve();
   });
   registerHandlers(
     app,

@@ -1,3 +1,4 @@
+import { SlackTokenRejected } from '../adapters/slack/bot-identity.js';
 import { ConfigError, readConfig } from './config.js';
 import { defaultLogger, startLiftoff, type RunningLiftoff } from './liftoff.js';
 import { startSandbox } from '../../sandbox/start-sandbox.js';
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   if (config.slack === undefined) {
     const sandbox = await startSandbox({ config, logger });
     running = sandbox;
-    logger.info(`Liftoff sandbox: open ${sandbox.consoleUrl} (no Slack credentials set, so Slack, Google Cloud and GitHub are emulated)`);
+    logger.info(`Liftoff sandbox: open ${sandbox.consoleUrl} (no Slack credentials set, so Slack is emulated)`);
   } else {
     const liftoff: RunningLiftoff = await startLiftoff({ config, slack: config.slack, logger });
     running = liftoff;
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof SlackTokenRejected) {
     console.error(`Liftoff cannot start.\n${error.message}`);
   } else {
     console.error(`Liftoff cannot start: ${error instanceof Error ? error.message : String(error)}`);

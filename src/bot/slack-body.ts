@@ -12,7 +12,10 @@ export type SlackBody =
  * send (a JSON `null`, an interactivity payload that is not JSON) is refused here, before Bolt, whose
  * HTTP receiver has crashed on such bodies.
  */
-export function parseSlackBody(rawBody: string, contentType: string | undefined): SlackBody | { kind: 'invalid'; why: string } {
+export function parseSlackBody(
+  rawBody: string,
+  contentType: string | undefined,
+): SlackBody | { kind: 'invalid'; why: string } {
   let candidate: unknown;
   if ((contentType ?? '').includes('application/json')) {
     try {
@@ -41,6 +44,7 @@ export function parseSlackBody(rawBody: string, contentType: string | undefined)
   if (body.ssl_check === '1') return { kind: 'ssl_check' };
   const isCommand = typeof body.command === 'string';
   const isInteraction = typeof body.type === 'string';
-  if (!isCommand && !isInteraction) return { kind: 'invalid', why: 'the body is neither a command, an event nor an interaction' };
+  if (!isCommand && !isInteraction)
+    return { kind: 'invalid', why: 'the body is neither a command, an event nor an interaction' };
   return { kind: 'dispatch', body };
 }

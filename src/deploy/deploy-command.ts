@@ -51,7 +51,8 @@ export function parseDeployCommand(rawText: string): DeployCommand {
     }
   }
   if (first.startsWith('-')) return invalid(`a runbook name comes first, before \`${first}\``, text);
-  if (!RUNBOOK_NAME.test(first)) return invalid('that is not a runbook name (lowercase letters, digits and dashes)', text);
+  if (!RUNBOOK_NAME.test(first))
+    return invalid('that is not a runbook name (lowercase letters, digits and dashes)', text);
   let dryRun = false;
   for (const flag of rest) {
     if (flag === '--dry-run') dryRun = true;

@@ -38,7 +38,11 @@ export interface DeployDeskDeps {
 type Refusal =
   | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
   | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] }
-  | { readonly kind: 'forbidden'; readonly decision: Exclude<AccessDecision, { allowed: true }>; readonly role: 'deploy' | 'approve' | 'lock' };
+  | {
+      readonly kind: 'forbidden';
+      readonly decision: Exclude<AccessDecision, { allowed: true }>;
+      readonly role: 'deploy' | 'approve' | 'lock';
+    };
 
 export type RequestResult =
   | Refusal
@@ -160,7 +164,11 @@ export class DeployDesk {
     return { kind: 'requested', run, plan };
   }
 
-  async decide(input: { readonly runId: string; readonly userId: string; readonly decision: 'approve' | 'deny' }): Promise<DecisionResult> {
+  async decide(input: {
+    readonly runId: string;
+    readonly userId: string;
+    readonly decision: 'approve' | 'deny';
+  }): Promise<DecisionResult> {
     const run = await this.deps.store.getRun(input.runId);
     if (run === undefined) return { kind: 'not_found', runId: input.runId };
     if (run.state !== 'requested') return { kind: 'already_decided', run };
@@ -195,7 +203,14 @@ export class DeployDesk {
               expiresAt: new Date(now.getTime() + RUN_LEASE_MS),
             },
           })
-        : await this.deps.store.transition({ runId: run.id, from: ['requested'], to: 'denied', at: now, actorId: input.userId, decision });
+        : await this.deps.store.transition({
+            runId: run.id,
+            from: ['requested'],
+            to: 'denied',
+            at: now,
+            actorId: input.userId,
+            decision,
+          });
     if (!result.ok) {
       if (result.reason === 'locked') return { kind: 'locked', lock: result.lock, run };
       if (result.reason === 'wrong_state') return { kind: 'already_decided', run: result.run };
@@ -256,7 +271,9 @@ export class DeployDesk {
     if (run.requesterId !== input.userId) {
       const found = this.lookUp(run.runbook);
       const access =
-        found.kind === 'found' ? await mayApprove(found.runbook.access, input.userId, run.requesterId, this.deps.directory) : undefined;
+        found.kind === 'found'
+          ? await mayApprove(found.runbook.access, input.userId, run.requesterId, this.deps.directory)
+          : undefined;
       if (access?.allowed !== true) return { kind: 'forbidden', run };
     }
     const now = this.deps.clock.now();
@@ -269,13 +286,21 @@ export class DeployDesk {
       decision: { by: input.userId, at: now },
       releaseLock: true,
     });
-    if (!result.ok) return result.reason === 'wrong_state' ? { kind: 'not_cancellable', run: result.run } : { kind: 'not_cancellable', run };
+    if (!result.ok)
+      return result.reason === 'wrong_state'
+        ? { kind: 'not_cancellable', run: result.run }
+        : { kind: 'not_cancellable', run };
     if (result.run.messageTs !== null) await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
     return { kind: 'cancelled', run: result.run };
   }
 
   /** Freezes a service: no deploy until it is unlocked or the freeze runs out. Approvers only. */
-  async lock(input: { readonly runbook: string; readonly userId: string; readonly reason: string; readonly durationMs: number | null }): Promise<LockCommandResult> {
+  async lock(input: {
+    readonly runbook: string;
+    readonly userId: string;
+    readonly reason: string;
+    readonly durationMs: number | null;
+  }): Promise<LockCommandResult> {
     const found = this.lookUp(input.runbook);
     if (found.kind !== 'found') return found;
     const access = await this.mayFreeze(found.runbook, input.userId);

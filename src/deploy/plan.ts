@@ -18,7 +18,6 @@ export type TrafficTarget = z.infer<typeof trafficTargetSchema>;
 
 const buildTagFactSchema = z.object({ current: z.string(), next: z.string() });
 const servingFactSchema = z.object({ revision: z.string().nullable(), traffic: z.array(trafficTargetSchema) });
-const serviceEnvFactSchema = z.object({ names: z.array(z.string()), settings: z.record(z.string(), z.string()) });
 
 export const planSchema = z.object({
   runbook: z.string(),
@@ -48,14 +47,18 @@ export const planSchema = z.object({
 
 export type Plan = z.infer<typeof planSchema>;
 
-export type LiveFact<T> = { readonly status: 'read'; readonly value: T } | { readonly status: 'not_read'; readonly reason: string };
+export type LiveFact<T> =
+  { readonly status: 'read'; readonly value: T } | { readonly status: 'not_read'; readonly reason: string };
 
 /** What Liftoff reads of the live service and repository to compute a plan. */
 export interface LiveFacts {
   readonly buildTag: LiveFact<z.infer<typeof buildTagFactSchema>>;
   readonly serving: LiveFact<z.infer<typeof servingFactSchema>>;
   /** The service's current env var names and deploy settings (memory, cpu, ...), as strings. */
-  readonly service: LiveFact<z.infer<typeof serviceEnvFactSchema>>;
+  readonly service: LiveFact<{
+    readonly names: readonly string[];
+    readonly settings: Readonly<Record<string, string>>;
+  }>;
 }
 
 /** Reads the live parts of a plan; each part fails on its own, with its reason. */

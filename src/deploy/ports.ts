@@ -53,7 +53,8 @@ export type TransitionResult =
   | { readonly ok: false; readonly reason: 'wrong_state'; readonly run: Run }
   | { readonly ok: false; readonly reason: 'locked'; readonly lock: LockLease };
 
-export type LockResult = { readonly ok: true; readonly lock: LockLease } | { readonly ok: false; readonly lock: LockLease };
+export type LockResult =
+  { readonly ok: true; readonly lock: LockLease } | { readonly ok: false; readonly lock: LockLease };
 
 export interface AuditEntry {
   readonly at: Date;
@@ -74,6 +75,72 @@ export interface RunFilter {
 }
 
 /**
+ * A message to an outside system (the deploy log commit, a GitHub Deployment status) kept until
+ * that system accepts it, so an outage loses nothing (DESIGN.md). Several replicas may deliver
+ * from one outbox: an item is claimed for a lease before it is sent, so no two deliver it at once.
+ */
+export interface OutboxItem {
+  /** Chosen by the caller, so enqueueing the same message twice keeps the first. */
+  readonly id: string;
+  readonly runId: string | null;
+  /** What the delivery does: 'github.deploy-log', 'github.deployment-status', ... */
+  readonly kind: string;
+  /** JSON. */
+  readonly payload: unknown;
+  readonly createdAt: Date;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+  /** Not claimed before this time. */
+  readonly nextAttemptAt: Date;
+  readonly deliveredAt: Date | null;
+  readonly lastError: string | null;
+  /** JSON the delivery returned (the commit sha, ...); null until delivered. */
+  readonly result: unknown;
+}
+
+export interface NewOutboxItem {
+  readonly id: string;
+  readonly runId: string | null;
+  readonly kind: string;
+  readonly payload: unknown;
+  /** Its creation time, and when it is first due. */
+  readonly at: Date;
+}
+
+export interface OutboxClaim {
+  readonly now: Date;
+  readonly limit: number;
+  /** How long the claim keeps others off the item; after it, another owner may claim it. */
+  readonly leaseMs: number;
+  /** Who claims (a replica or worker id); only this owner may then settle the items. */
+  readonly owner: string;
+  /** Only items of these kinds; all kinds when absent. */
+  readonly kinds?: readonly string[];
+}
+
+export interface OutboxCompletion {
+  readonly id: string;
+  readonly owner: string;
+  readonly at: Date;
+  /** JSON. */
+  readonly result: unknown;
+}
+
+export interface OutboxFailure {
+  readonly id: string;
+  readonly owner: string;
+  readonly at: Date;
+  readonly error: string;
+  readonly nextAttemptAt: Date;
+}
+
+export interface OutboxFilter {
+  readonly runId?: string;
+  /** true: only undelivered items; false: only delivered ones; absent: both. */
+  readonly pending?: boolean;
+}
+
+/**
  * Everything Liftoff keeps. Every run transition is one guarded write, so a double click,
  * a Slack retry or a second replica cannot move a run twice.
  */
@@ -83,8 +150,8 @@ export interface Store {
   /** Newest first. */
   listRuns(filter: RunFilter): Promise<Run[]>;
   transition(request: TransitionRequest): Promise<TransitionResult>;
-  /** Records where the plan message lives; guarded so it is written once. */
-  setMessageTs(runId: string, messageTs: string): Promise<void>;
+  /** Records where the plan message lives; guarded so it is written once. True if this call wrote it. */
+  setMessageTs(runId: string, messageTs: string): Promise<boolean>;
   /** Merges into the run's data without changing its state. */
   updateRunData(runId: string, data: Readonly<Record<string, unknown>>): Promise<Run | undefined>;
   journal(runId: string): Promise<TransitionRecord[]>;
@@ -103,6 +170,32 @@ export interface Store {
 
   /** True the first time a key is claimed (until it expires), false for every repeat. */
   claimIdempotencyKey(key: string, now: Date, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * Adds an item to the outbox, due at once. True if it is new; false if the id was there already,
+   * delivered or not, and then the first item is kept unchanged.
+   */
+  enqueueOutbox(item: NewOutboxItem): Promise<boolean>;
+  /**
+   * Claims up to `limit` undelivered items due at `now` whose previous claim (if any) has lapsed,
+   * for `leaseMs`, in creation order. Concurrent claims, from this or another replica, never
+   * return the same item.
+   */
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
+  /**
+   * Marks a claimed item delivered with what the delivery returned, releasing the claim. Only the
+   * current claim owner may settle an item (still so once its lease lapsed, if no one claimed the
+   * item since); returns false otherwise (the claim lapsed and someone else took it, or the item
+   * is already settled) and changes nothing.
+   */
+  completeOutbox(completion: OutboxCompletion): Promise<boolean>;
+  /**
+   * Records a failed delivery of a claimed item: attempts + 1, the error kept, due again at
+   * `nextAttemptAt`, claim released. Only the current claim owner may; false otherwise, changing nothing.
+   */
+  failOutbox(failure: OutboxFailure): Promise<boolean>;
+  /** In creation order. */
+  listOutbox(filter: OutboxFilter): Promise<OutboxItem[]>;
 
   /** Counts of runs by state, for the bot's /metrics. */
   countRunsByState(): Promise<Partial<Record<RunState, number>>>;

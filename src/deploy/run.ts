@@ -19,7 +19,14 @@ export const RUN_STATES = [
 
 export type RunState = (typeof RUN_STATES)[number];
 
-export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'denied', 'expired', 'cancelled', 'failed', 'rolled_back'];
+export const TERMINAL_STATES: readonly RunState[] = [
+  'succeeded',
+  'denied',
+  'expired',
+  'cancelled',
+  'failed',
+  'rolled_back',
+];
 
 /** States that hold the service lock: everything past approval that has not ended. */
 export const LOCK_HOLDING_STATES: readonly RunState[] = [

@@ -26,9 +26,11 @@ export function registerDecisionActions(app: App, ctx: HandlerContext): void {
       } catch (error) {
         ctx.logger.error(`${decision} ${runId} failed`, error);
         outcome = 'error';
-        await respond({ response_type: 'ephemeral', replace_original: false, text: failureText(`${decision} ${runId}`) }).catch(
-          (e: unknown) => ctx.logger.error('respond failed', e),
-        );
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: failureText(`${decision} ${runId}`),
+        }).catch((e: unknown) => ctx.logger.error('respond failed', e));
       }
       ctx.metrics.countRequest(decision, outcome.split(':')[0] ?? outcome);
       await ctx.audit({ actorId: userId, action: `button ${decision}`, runId, outcome });

@@ -63,26 +63,41 @@ export function registerDeployCommand(app: App, ctx: HandlerContext): void {
             return await record('ok: dry run');
           }
           await respond(ephemeral(requestReply(result)));
-          return await record(result.kind === 'requested' ? 'ok: requested' : `refused: ${result.kind}`, result.kind === 'requested' ? result.run.id : null);
+          return await record(
+            result.kind === 'requested' ? 'ok: requested' : `refused: ${result.kind}`,
+            result.kind === 'requested' ? result.run.id : null,
+          );
         }
         case 'cancel': {
           const result = await ctx.desk.cancel({ userId: command.user_id, target: parsed.target });
           await respond(ephemeral(cancelReply(result)));
-          return await record(result.kind === 'cancelled' ? 'ok: cancelled' : `refused: ${result.kind}`, 'run' in result ? result.run.id : null);
+          return await record(
+            result.kind === 'cancelled' ? 'ok: cancelled' : `refused: ${result.kind}`,
+            'run' in result ? result.run.id : null,
+          );
         }
         case 'lock':
         case 'unlock': {
           const result =
             parsed.kind === 'lock'
-              ? await ctx.desk.lock({ runbook: parsed.runbook, userId: command.user_id, reason: parsed.reason, durationMs: parsed.durationMs })
+              ? await ctx.desk.lock({
+                  runbook: parsed.runbook,
+                  userId: command.user_id,
+                  reason: parsed.reason,
+                  durationMs: parsed.durationMs,
+                })
               : await ctx.desk.unlock({ runbook: parsed.runbook, userId: command.user_id });
           await respond(ephemeral(lockReply(result)));
-          return await record(['locked', 'unlocked'].includes(result.kind) ? `ok: ${result.kind}` : `refused: ${result.kind}`);
+          return await record(
+            ['locked', 'unlocked'].includes(result.kind) ? `ok: ${result.kind}` : `refused: ${result.kind}`,
+          );
         }
       }
     } catch (error) {
       ctx.logger.error(`/deploy ${command.text} failed`, error);
-      await respond(ephemeral({ text: failureText(`run \`/deploy ${parsed.kind}\``), blocks: [] })).catch((e: unknown) => ctx.logger.error('respond failed', e));
+      await respond(ephemeral({ text: failureText(`run \`/deploy ${parsed.kind}\``), blocks: [] })).catch(
+        (e: unknown) => ctx.logger.error('respond failed', e),
+      );
       await record('error');
     }
   });

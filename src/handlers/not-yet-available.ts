@@ -14,7 +14,12 @@ export function registerPendingCommands(app: App, ctx: HandlerContext): void {
       });
       ctx.metrics.countRequest(command, 'unavailable');
       const userId = typeof body.user_id === 'string' ? body.user_id : 'unknown';
-      await ctx.audit({ actorId: userId, action: `${command} ${String(body.text ?? '')}`.slice(0, 500), runId: null, outcome: 'refused: unavailable' });
+      await ctx.audit({
+        actorId: userId,
+        action: `${command} ${String(body.text ?? '')}`.slice(0, 500),
+        runId: null,
+        outcome: 'refused: unavailable',
+      });
     });
   }
 }

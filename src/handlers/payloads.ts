@@ -15,8 +15,6 @@ export const buttonActionSchema = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1) }),
   channel: z.object({ id: z.string().min(1) }).optional(),
-  actions: z
-    .array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() }))
-    .min(1),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
 });
 export type ButtonAction = z.infer<typeof buttonActionSchema>;

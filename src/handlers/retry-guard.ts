@@ -20,7 +20,7 @@ export function retryGuard(store: Store, clock: Clock): Middleware<AnyMiddleware
         new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
       );
       if (!first) {
-        if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+        if ('ack' in args && typeof args.ack === 'function') await args.ack();
         return;
       }
     }

@@ -12,6 +12,10 @@ export function runbookListing(catalog: RunbookCatalog): RunbookListing {
       approvers: runbook.access.approvers,
       warnings,
     })),
-    invalid: catalog.invalid.map((invalid) => ({ file: invalid.file, name: invalid.name, errors: formatRunbookErrors(invalid) })),
+    invalid: catalog.invalid.map((invalid) => ({
+      file: invalid.file,
+      name: invalid.name,
+      errors: formatRunbookErrors(invalid),
+    })),
   };
 }

@@ -1,3 +1,5 @@
+// Matching control characters is the point here: they must never reach a message raw.
+// eslint-disable-next-line no-control-regex
 const BIDI_AND_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 
 /**

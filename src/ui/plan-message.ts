@@ -102,7 +102,10 @@ export function requestMessage(run: Run, plan: Plan): SlackMessage {
         value: run.id,
         confirm: {
           title: plainText('Deploy to production?'),
-          text: { type: 'mrkdwn', text: `Build and deploy ${inlineCode(plan.runbook)} to ${inlineCode(plan.service.name)}.` },
+          text: {
+            type: 'mrkdwn',
+            text: `Build and deploy ${inlineCode(plan.runbook)} to ${inlineCode(plan.service.name)}.`,
+          },
           confirm: plainText('Approve'),
           deny: plainText('Back'),
         },
@@ -114,7 +117,9 @@ export function requestMessage(run: Run, plan: Plan): SlackMessage {
     text: `Deploy request ${plan.runbook} → ${plan.service.name} by <@${run.requesterId}>, waiting for approval`,
     blocks: [
       header(plan, ':rocket: Deploy'),
-      context(`${inlineCode(run.id)} · requested by ${mention(run.requesterId)} · ${escapeMrkdwn(plan.description, 300)}`),
+      context(
+        `${inlineCode(run.id)} · requested by ${mention(run.requesterId)} · ${escapeMrkdwn(plan.description, 300)}`,
+      ),
       ...planBlocks(plan),
       { type: 'divider' },
       context(`*Who may approve:* ${whoMayApprove(plan)} · *expires* ${slackDate(run.expiresAt)}`),
@@ -143,7 +148,9 @@ export function decidedMessage(run: Run, plan: Plan): SlackMessage {
     text: `Deploy request ${plan.runbook} → ${plan.service.name}: ${outcome.text}`,
     blocks: [
       header(plan, outcome.emoji),
-      context(`${inlineCode(run.id)} · requested by ${mention(run.requesterId)} · ${escapeMrkdwn(plan.description, 300)}`),
+      context(
+        `${inlineCode(run.id)} · requested by ${mention(run.requesterId)} · ${escapeMrkdwn(plan.description, 300)}`,
+      ),
       ...planBlocks(plan),
       { type: 'divider' },
       section(outcome.mrkdwn),
@@ -157,7 +164,11 @@ function decisionLine(run: Run): { emoji: string; text: string; mrkdwn: string }
   const byText = run.decidedBy === null ? '' : ` by <@${run.decidedBy}>`;
   switch (run.state) {
     case 'denied':
-      return { emoji: ':no_entry: Denied', text: `Denied${byText}`, mrkdwn: `:no_entry: *Denied*${by} at ${utcTime(at)}` };
+      return {
+        emoji: ':no_entry: Denied',
+        text: `Denied${byText}`,
+        mrkdwn: `:no_entry: *Denied*${by} at ${utcTime(at)}`,
+      };
     case 'expired':
       return {
         emoji: ':hourglass: Expired',
@@ -165,7 +176,11 @@ function decisionLine(run: Run): { emoji: string; text: string; mrkdwn: string }
         mrkdwn: `:hourglass: *Expired*: no decision by ${utcTime(run.expiresAt)}. Request it again with ${inlineCode(`/deploy ${run.runbook}`)}.`,
       };
     case 'cancelled':
-      return { emoji: ':wastebasket: Cancelled', text: `Cancelled${byText}`, mrkdwn: `:wastebasket: *Cancelled*${by} at ${utcTime(at)}` };
+      return {
+        emoji: ':wastebasket: Cancelled',
+        text: `Cancelled${byText}`,
+        mrkdwn: `:wastebasket: *Cancelled*${by} at ${utcTime(at)}`,
+      };
     default:
       return {
         emoji: ':white_check_mark: Approved',

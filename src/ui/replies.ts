@@ -1,6 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccessDecision } from '../deploy/access.js';
-import type { CancelResult, DecisionResult, DeskStatus, LockCommandResult, RequestResult } from '../deploy/deploy-desk.js';
+import type {
+  CancelResult,
+  DecisionResult,
+  DeskStatus,
+  LockCommandResult,
+  RequestResult,
+} from '../deploy/deploy-desk.js';
 import type { LockLease } from '../deploy/ports.js';
 import type { Run } from '../deploy/run.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
@@ -40,7 +46,14 @@ function who(ids: readonly string[], nobody: string): string {
 }
 
 export interface RunbookListing {
-  readonly valid: readonly { name: string; description: string; service: string; deployers: readonly string[]; approvers: readonly string[]; warnings: readonly string[] }[];
+  readonly valid: readonly {
+    name: string;
+    description: string;
+    service: string;
+    deployers: readonly string[];
+    approvers: readonly string[];
+    warnings: readonly string[];
+  }[];
   readonly invalid: readonly { file: string; name: string | undefined; errors: readonly string[] }[];
 }
 
@@ -75,11 +88,19 @@ export function runbookListMessage(listing: RunbookListing): SlackMessage {
 }
 
 export function lockDescription(lock: LockLease): string {
-  const until = lock.expiresAt.getTime() - lock.acquiredAt.getTime() > 365 * 24 * 3600 * 1000 ? 'until unlocked' : `until ${slackDate(lock.expiresAt)}`;
+  const until =
+    lock.expiresAt.getTime() - lock.acquiredAt.getTime() > 365 * 24 * 3600 * 1000
+      ? 'until unlocked'
+      : `until ${slackDate(lock.expiresAt)}`;
   return `${mention(lock.holderId)} holds it since ${slackDate(lock.acquiredAt)} (${escapeMrkdwn(lock.reason, 200)}), ${until}`;
 }
 
-function refusal(result: { kind: 'unknown_runbook'; name: string; known: readonly string[] } | { kind: 'invalid_runbook'; name: string; errors: readonly string[] } | { kind: 'forbidden'; decision: Exclude<AccessDecision, { allowed: true }>; role: 'deploy' | 'approve' | 'lock' }): SlackMessage {
+function refusal(
+  result:
+    | { kind: 'unknown_runbook'; name: string; known: readonly string[] }
+    | { kind: 'invalid_runbook'; name: string; errors: readonly string[] }
+    | { kind: 'forbidden'; decision: Exclude<AccessDecision, { allowed: true }>; role: 'deploy' | 'approve' | 'lock' },
+): SlackMessage {
   switch (result.kind) {
     case 'unknown_runbook':
       return say(
@@ -90,7 +111,11 @@ function refusal(result: { kind: 'unknown_runbook'; name: string; known: readonl
         `:x: The runbook ${inlineCode(result.name)} is invalid, so it cannot be used until it is fixed:\n${result.errors.map((e) => `• ${escapeMrkdwn(e, 300)}`).join('\n')}`,
       );
     case 'forbidden': {
-      const verb = { deploy: 'request this deploy', approve: 'decide on this request', lock: 'lock or unlock this service' }[result.role];
+      const verb = {
+        deploy: 'request this deploy',
+        approve: 'decide on this request',
+        lock: 'lock or unlock this service',
+      }[result.role];
       if (result.decision.reason === 'own_request') {
         return say(
           `:no_entry: You requested this deploy, so you cannot approve it. Who can: ${who(result.decision.whoCan, 'anyone else in the channel')}.`,
@@ -104,9 +129,13 @@ function refusal(result: { kind: 'unknown_runbook'; name: string; known: readonl
 export function requestReply(result: Exclude<RequestResult, { kind: 'dry_run' }>): SlackMessage {
   switch (result.kind) {
     case 'locked':
-      return say(`:lock: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}. Try again when it is free.`);
+      return say(
+        `:lock: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}. Try again when it is free.`,
+      );
     case 'requested':
-      return say(`:rocket: Requested ${inlineCode(result.run.id)}; the plan is in the channel, waiting for an approver.`);
+      return say(
+        `:rocket: Requested ${inlineCode(result.run.id)}; the plan is in the channel, waiting for an approver.`,
+      );
     default:
       return refusal(result);
   }
@@ -120,11 +149,17 @@ export function decisionReply(result: DecisionResult): SlackMessage | undefined 
     case 'not_found':
       return say(`:warning: The run ${inlineCode(result.runId, 40)} does not exist.`);
     case 'already_decided':
-      return say(`This request is already ${result.run.state}${result.run.decidedBy === null ? '' : ` (by ${mention(result.run.decidedBy)})`}.`);
+      return say(
+        `This request is already ${result.run.state}${result.run.decidedBy === null ? '' : ` (by ${mention(result.run.decidedBy)})`}.`,
+      );
     case 'expired':
-      return say(`:hourglass: This request expired at ${slackDate(result.run.expiresAt)}. Request it again with ${inlineCode(`/deploy ${result.run.runbook}`)}.`);
+      return say(
+        `:hourglass: This request expired at ${slackDate(result.run.expiresAt)}. Request it again with ${inlineCode(`/deploy ${result.run.runbook}`)}.`,
+      );
     case 'locked':
-      return say(`:lock: Cannot approve: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}.`);
+      return say(
+        `:lock: Cannot approve: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}.`,
+      );
     default:
       return refusal(result);
   }
@@ -137,7 +172,9 @@ export function cancelReply(result: CancelResult): SlackMessage {
     case 'not_found':
       return say(`:warning: There is no run ${inlineCode(result.target, 40)}.`);
     case 'forbidden':
-      return say(`:no_entry: Only the requester (${mention(result.run.requesterId)}) or an approver may cancel ${inlineCode(result.run.id)}.`);
+      return say(
+        `:no_entry: Only the requester (${mention(result.run.requesterId)}) or an approver may cancel ${inlineCode(result.run.id)}.`,
+      );
     case 'not_cancellable':
       return say(`${inlineCode(result.run.id)} is ${result.run.state}; it cannot be cancelled now.`);
     case 'cancelled':
@@ -156,7 +193,9 @@ export function lockReply(result: LockCommandResult): SlackMessage {
     case 'not_locked':
       return say(`${inlineCode(result.serviceKey)} is not locked.`);
     case 'held_by_run':
-      return say(`${inlineCode(result.lock.serviceKey)} is held by a deploy, not a freeze: ${lockDescription(result.lock)}. Use ${inlineCode('/deploy cancel')} instead.`);
+      return say(
+        `${inlineCode(result.lock.serviceKey)} is held by a deploy, not a freeze: ${lockDescription(result.lock)}. Use ${inlineCode('/deploy cancel')} instead.`,
+      );
     default:
       return refusal(result);
   }

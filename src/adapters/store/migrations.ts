@@ -77,6 +77,32 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'outbox',
+    sql: `
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        run_id TEXT,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL CHECK (json_valid(payload)),
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        delivered_at INTEGER,
+        last_error TEXT,
+        result TEXT CHECK (result IS NULL OR json_valid(result)),
+        claimed_by TEXT,
+        claimed_until INTEGER,
+        CHECK ((claimed_by IS NULL) = (claimed_until IS NULL))
+      ) STRICT;
+      -- Claims scan the undelivered items in creation order; delivered ones stay out of this index.
+      CREATE INDEX outbox_pending ON outbox (created_at, seq) WHERE delivered_at IS NULL;
+      CREATE INDEX outbox_run_id ON outbox (run_id, created_at, seq);
+    `,
+  },
 ];
 
 /** PostgreSQL: timestamptz (microseconds, so a JavaScript Date round-trips exactly), jsonb. */
@@ -141,6 +167,32 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         expires_at timestamptz NOT NULL
       );
       CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'outbox',
+    sql: `
+      CREATE TABLE outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        run_id text,
+        kind text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at timestamptz NOT NULL,
+        last_attempt_at timestamptz,
+        delivered_at timestamptz,
+        last_error text,
+        result jsonb,
+        claimed_by text,
+        claimed_until timestamptz,
+        CHECK ((claimed_by IS NULL) = (claimed_until IS NULL))
+      );
+      -- Claims scan the undelivered items in creation order; delivered ones stay out of this index.
+      CREATE INDEX outbox_pending ON outbox (created_at, seq) WHERE delivered_at IS NULL;
+      CREATE INDEX outbox_run_id ON outbox (run_id, created_at, seq);
     `,
   },
 ];

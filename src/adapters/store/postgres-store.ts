@@ -5,7 +5,13 @@ import type {
   AuditEntry,
   LockLease,
   LockResult,
+  NewOutboxItem,
   NewRun,
+  OutboxClaim,
+  OutboxCompletion,
+  OutboxFailure,
+  OutboxFilter,
+  OutboxItem,
   RunFilter,
   Store,
   TransitionRequest,
@@ -18,7 +24,9 @@ import {
   auditRowSchema,
   jsonPatch,
   jsonText,
+  leaseEnd,
   lockRowSchema,
+  outboxRowSchema,
   parseRow,
   parseRows,
   postgresDialect,
@@ -45,6 +53,7 @@ const runRow = runRowSchema(postgresDialect);
 const transitionRow = transitionRowSchema(postgresDialect);
 const lockRow = lockRowSchema(postgresDialect);
 const auditRow = auditRowSchema(postgresDialect);
+const outboxRow = outboxRowSchema(postgresDialect);
 
 /** Deadlock and serialization failures abort a transaction that would succeed if run again. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['40001', '40P01']);
@@ -145,6 +154,33 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return new PostgresStore(pool);
 }
+
+const OUTBOX_COLUMNS =
+  'id, run_id, kind, payload, created_at, attempts, next_attempt_at, delivered_at, last_error, result';
+
+/**
+ * One statement that picks the due items and claims them. FOR UPDATE SKIP LOCKED passes over the
+ * rows a concurrent claim (from any replica) has locked instead of waiting for them; a row that
+ * claim has already committed is locked in its new version and its WHERE checked again (READ
+ * COMMITTED re-evaluation), where the new claimed_until fails it. So two claims never share an item.
+ */
+const CLAIM_OUTBOX = `
+  WITH due AS (
+    SELECT seq FROM outbox
+    WHERE delivered_at IS NULL
+      AND next_attempt_at <= $1
+      AND (claimed_until IS NULL OR claimed_until <= $1)
+      AND ($2::text[] IS NULL OR kind = ANY ($2::text[]))
+    ORDER BY created_at, seq
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE outbox SET claimed_by = $4, claimed_until = $5
+    FROM due WHERE outbox.seq = due.seq
+    RETURNING outbox.*
+  )
+  SELECT ${OUTBOX_COLUMNS} FROM claimed ORDER BY created_at, seq
+`;
 
 const LOCK_COLUMNS = 'service_key, owner_id, holder_id, reason, acquired_at, expires_at';
 
@@ -342,9 +378,13 @@ class PostgresStore implements Store {
     });
   }
 
-  setMessageTs(runId: string, messageTs: string): Promise<void> {
+  setMessageTs(runId: string, messageTs: string): Promise<boolean> {
     return this.#call(async (pool) => {
-      await query(pool, 'UPDATE runs SET message_ts = $2 WHERE id = $1 AND message_ts IS NULL', [runId, messageTs]);
+      const updated = await query(pool, 'UPDATE runs SET message_ts = $2 WHERE id = $1 AND message_ts IS NULL', [
+        runId,
+        messageTs,
+      ]);
+      return updated.rowCount > 0;
     });
   }
 
@@ -470,6 +510,87 @@ class PostgresStore implements Store {
     return this.#call(async (pool) => {
       const { rows } = await query(pool, 'SELECT state, count(*) AS count FROM runs GROUP BY state');
       return stateCounts(rows);
+    });
+  }
+
+  enqueueOutbox(item: NewOutboxItem): Promise<boolean> {
+    return this.#call(async (pool) => {
+      const at = validDate(item.at, 'outbox at');
+      // A concurrent enqueue of the same id waits on the unique index, then does nothing: false.
+      const inserted = await query(
+        pool,
+        `INSERT INTO outbox (id, run_id, kind, payload, created_at, attempts, next_attempt_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5, 0, $5)
+         ON CONFLICT (id) DO NOTHING`,
+        [item.id, item.runId, item.kind, jsonText(item.payload, 'payload'), at],
+      );
+      return inserted.rowCount === 1;
+    });
+  }
+
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    return this.#call(async (pool) => {
+      const until = leaseEnd(claim.now, claim.leaseMs);
+      const { rows } = await query(pool, CLAIM_OUTBOX, [
+        claim.now,
+        claim.kinds === undefined ? null : [...claim.kinds],
+        sqlLimit(claim.limit),
+        claim.owner,
+        until,
+      ]);
+      return parseRows(outboxRow, rows, 'outbox');
+    });
+  }
+
+  completeOutbox(completion: OutboxCompletion): Promise<boolean> {
+    return this.#call(async (pool) => {
+      const updated = await query(
+        pool,
+        `UPDATE outbox
+         SET delivered_at = $3, last_attempt_at = $3, result = $4::jsonb, claimed_by = NULL, claimed_until = NULL
+         WHERE id = $1 AND claimed_by = $2 AND delivered_at IS NULL`,
+        [
+          completion.id,
+          completion.owner,
+          validDate(completion.at, 'completion at'),
+          jsonText(completion.result, 'result'),
+        ],
+      );
+      return updated.rowCount === 1;
+    });
+  }
+
+  failOutbox(failure: OutboxFailure): Promise<boolean> {
+    return this.#call(async (pool) => {
+      const updated = await query(
+        pool,
+        `UPDATE outbox
+         SET attempts = attempts + 1, last_attempt_at = $3, last_error = $4, next_attempt_at = $5,
+             claimed_by = NULL, claimed_until = NULL
+         WHERE id = $1 AND claimed_by = $2 AND delivered_at IS NULL`,
+        [
+          failure.id,
+          failure.owner,
+          validDate(failure.at, 'failure at'),
+          failure.error,
+          validDate(failure.nextAttemptAt, 'nextAttemptAt'),
+        ],
+      );
+      return updated.rowCount === 1;
+    });
+  }
+
+  listOutbox(filter: OutboxFilter): Promise<OutboxItem[]> {
+    return this.#call(async (pool) => {
+      const { rows } = await query(
+        pool,
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox
+         WHERE ($1::text IS NULL OR run_id = $1)
+           AND ($2::boolean IS NULL OR (delivered_at IS NULL) = $2)
+         ORDER BY created_at, seq`,
+        [filter.runId ?? null, filter.pending ?? null],
+      );
+      return parseRows(outboxRow, rows, 'outbox');
     });
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry, LockLease } from '../../deploy/ports.js';
+import type { AuditEntry, LockLease, OutboxItem } from '../../deploy/ports.js';
 import { RUN_STATES } from '../../deploy/run.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 
@@ -162,6 +162,34 @@ export function auditRowSchema(dialect: Dialect) {
     }));
 }
 
+export function outboxRowSchema(dialect: Dialect) {
+  return z
+    .object({
+      id: z.string(),
+      run_id: z.string().nullable(),
+      kind: z.string(),
+      payload: dialect.json,
+      created_at: dialect.time,
+      attempts: z.number().int().nonnegative(),
+      next_attempt_at: dialect.time,
+      delivered_at: dialect.time.nullable(),
+      last_error: z.string().nullable(),
+      result: dialect.json.nullable(),
+    })
+    .transform((row): OutboxItem => ({
+      id: row.id,
+      runId: row.run_id,
+      kind: row.kind,
+      payload: row.payload,
+      createdAt: row.created_at,
+      attempts: row.attempts,
+      nextAttemptAt: row.next_attempt_at,
+      deliveredAt: row.delivered_at,
+      lastError: row.last_error,
+      result: row.result,
+    }));
+}
+
 /** `pg` returns count(*) (bigint) as a string; SQLite as a number. */
 export const stateCountRowSchema = z.object({
   state: runState,
@@ -244,4 +272,20 @@ export function sqlLimit(limit: number | undefined): number | null {
     throw new StoreError('invalid_input', `limit must be a non-negative integer, got ${limit}`, { limit });
   }
   return limit;
+}
+
+/** A duration in milliseconds that must be a positive integer (a lease of 0 would lapse as it is taken). */
+export function positiveMs(ms: number, field: string): number {
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new StoreError('invalid_input', `${field} must be a positive integer of milliseconds, got ${ms}`, {
+      field,
+      value: ms,
+    });
+  }
+  return ms;
+}
+
+/** The end of a lease taken at `now` for `leaseMs`, refusing an invalid start or length. */
+export function leaseEnd(now: Date, leaseMs: number): Date {
+  return new Date(epochMs(now, 'now') + positiveMs(leaseMs, 'leaseMs'));
 }

@@ -1,11 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import type {
   AuditEntry,
   LockLease,
   LockResult,
+  NewOutboxItem,
   NewRun,
+  OutboxClaim,
+  OutboxCompletion,
+  OutboxFailure,
+  OutboxFilter,
+  OutboxItem,
   RunFilter,
   Store,
   TransitionRequest,
@@ -19,7 +26,9 @@ import {
   epochMs,
   jsonPatch,
   jsonText,
+  leaseEnd,
   lockRowSchema,
+  outboxRowSchema,
   parseRow,
   parseRows,
   runRowSchema,
@@ -40,6 +49,8 @@ const runRow = runRowSchema(sqliteDialect);
 const transitionRow = transitionRowSchema(sqliteDialect);
 const lockRow = lockRowSchema(sqliteDialect);
 const auditRow = auditRowSchema(sqliteDialect);
+const outboxRow = outboxRowSchema(sqliteDialect);
+const outboxSeq = z.number().int();
 
 /** Thrown inside a transaction to roll it back and hand a failure result to the caller. */
 class Refusal extends Error {
@@ -63,6 +74,17 @@ const UPSERT_LOCK = `
     expires_at = excluded.expires_at
   WHERE locks.owner_id = excluded.owner_id OR locks.expires_at <= excluded.acquired_at
   RETURNING *
+`;
+
+/** The sequence numbers of the items a claim takes, in creation order. */
+const DUE_OUTBOX = `
+  SELECT seq FROM outbox
+  WHERE delivered_at IS NULL
+    AND next_attempt_at <= @now
+    AND (claimed_until IS NULL OR claimed_until <= @now)
+    AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+  ORDER BY created_at, seq
+  LIMIT @limit
 `;
 
 function lockParams(lease: LockLease) {
@@ -138,6 +160,32 @@ function prepareStatements(db: Database.Database) {
       WHERE idempotency_keys.expires_at <= excluded.claimed_at
     `),
     countByState: db.prepare('SELECT state, count(*) AS count FROM runs GROUP BY state'),
+    insertOutbox: db.prepare(`
+      INSERT INTO outbox (id, run_id, kind, payload, created_at, attempts, next_attempt_at)
+      VALUES (@id, @run_id, @kind, @payload, @at, 0, @at)
+      ON CONFLICT (id) DO NOTHING
+    `),
+    dueOutbox: db.prepare(DUE_OUTBOX).pluck(),
+    claimOutboxItem: db.prepare(
+      'UPDATE outbox SET claimed_by = @owner, claimed_until = @until WHERE seq = @seq RETURNING *',
+    ),
+    completeOutbox: db.prepare(`
+      UPDATE outbox
+      SET delivered_at = @at, last_attempt_at = @at, result = @result, claimed_by = NULL, claimed_until = NULL
+      WHERE id = @id AND claimed_by = @owner AND delivered_at IS NULL
+    `),
+    failOutbox: db.prepare(`
+      UPDATE outbox
+      SET attempts = attempts + 1, last_attempt_at = @at, last_error = @error, next_attempt_at = @next_attempt_at,
+          claimed_by = NULL, claimed_until = NULL
+      WHERE id = @id AND claimed_by = @owner AND delivered_at IS NULL
+    `),
+    listOutbox: db.prepare(`
+      SELECT * FROM outbox
+      WHERE (@run_id IS NULL OR run_id = @run_id)
+        AND (@pending IS NULL OR (delivered_at IS NULL) = @pending)
+      ORDER BY created_at, seq
+    `),
   };
 }
 
@@ -166,6 +214,7 @@ class SqliteStore implements Store {
   readonly #acquireLock;
   readonly #updateRunData;
   readonly #claimKey;
+  readonly #claimOutbox;
 
   constructor(options: SqliteStoreOptions) {
     const inMemory = options.file === ':memory:' || options.file === '';
@@ -258,6 +307,22 @@ class SqliteStore implements Store {
       s.pruneKeys.run(now);
       return s.claimKey.run({ key, now, expires_at: expiresAt }).changes === 1;
     });
+
+    // One IMMEDIATE transaction: another connection on the same file claims before or after, never in between.
+    this.#claimOutbox = db.transaction((claim: OutboxClaim): OutboxItem[] => {
+      const now = epochMs(claim.now, 'now');
+      const until = epochMs(leaseEnd(claim.now, claim.leaseMs), 'claim end');
+      const due = parseRows(
+        outboxSeq,
+        s.dueOutbox.all({
+          now,
+          kinds: claim.kinds === undefined ? null : JSON.stringify(claim.kinds),
+          limit: sqlLimit(claim.limit),
+        }),
+        'outbox',
+      );
+      return due.map((seq) => parseRow(outboxRow, s.claimOutboxItem.get({ seq, owner: claim.owner, until }), 'outbox'));
+    });
   }
 
   /** Runs one synchronous operation as the port's promise: a throw becomes a rejection. */
@@ -334,10 +399,8 @@ class SqliteStore implements Store {
     });
   }
 
-  setMessageTs(runId: string, messageTs: string): Promise<void> {
-    return this.#call((s) => {
-      s.setMessageTs.run(messageTs, runId);
-    });
+  setMessageTs(runId: string, messageTs: string): Promise<boolean> {
+    return this.#call((s) => s.setMessageTs.run(messageTs, runId).changes > 0);
   }
 
   updateRunData(runId: string, data: Readonly<Record<string, unknown>>): Promise<Run | undefined> {
@@ -389,6 +452,59 @@ class SqliteStore implements Store {
 
   countRunsByState(): Promise<Partial<Record<RunState, number>>> {
     return this.#call((s) => stateCounts(s.countByState.all()));
+  }
+
+  enqueueOutbox(item: NewOutboxItem): Promise<boolean> {
+    return this.#call(
+      (s) =>
+        s.insertOutbox.run({
+          id: item.id,
+          run_id: item.runId,
+          kind: item.kind,
+          payload: jsonText(item.payload, 'payload'),
+          at: epochMs(item.at, 'outbox at'),
+        }).changes === 1,
+    );
+  }
+
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    return this.#call(() => this.#claimOutbox.immediate(claim));
+  }
+
+  completeOutbox(completion: OutboxCompletion): Promise<boolean> {
+    return this.#call(
+      (s) =>
+        s.completeOutbox.run({
+          id: completion.id,
+          owner: completion.owner,
+          at: epochMs(completion.at, 'completion at'),
+          result: jsonText(completion.result, 'result'),
+        }).changes === 1,
+    );
+  }
+
+  failOutbox(failure: OutboxFailure): Promise<boolean> {
+    return this.#call(
+      (s) =>
+        s.failOutbox.run({
+          id: failure.id,
+          owner: failure.owner,
+          at: epochMs(failure.at, 'failure at'),
+          error: failure.error,
+          next_attempt_at: epochMs(failure.nextAttemptAt, 'nextAttemptAt'),
+        }).changes === 1,
+    );
+  }
+
+  listOutbox(filter: OutboxFilter): Promise<OutboxItem[]> {
+    return this.#call((s) => {
+      const rows = s.listOutbox.all({
+        run_id: filter.runId ?? null,
+        // SQLite has no booleans: a comparison is 1 or 0.
+        pending: filter.pending === undefined ? null : Number(filter.pending),
+      });
+      return parseRows(outboxRow, rows, 'outbox');
+    });
   }
 
   close(): Promise<void> {

@@ -173,6 +173,79 @@ function describePostgresStore(adminUrl: string): void {
       expect(claims.filter(Boolean)).toHaveLength(1);
     });
 
+    test('outbox claims from two instances at once get disjoint items that together cover all 20', async () => {
+      const [one, two] = await twoInstances();
+      const all = Array.from({ length: 20 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
+      for (const [i, id] of all.entries()) {
+        await one.enqueueOutbox({
+          id,
+          runId: null,
+          kind: 'github.deployment-status',
+          payload: { i },
+          at: new Date(at.getTime() + i),
+        });
+      }
+      const now = new Date(at.getTime() + 60_000);
+
+      // Several workers per instance, each claiming a few at a time until nothing is left, all at once.
+      async function drain(store: Store, owner: string): Promise<string[]> {
+        const taken: string[] = [];
+        for (;;) {
+          const batch = await store.claimOutbox({ now, limit: 3, leaseMs: 60_000, owner });
+          if (batch.length === 0) {
+            return taken;
+          }
+          taken.push(...batch.map((item) => item.id));
+        }
+      }
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => drain(i % 2 === 0 ? one : two, `replica-${i % 2}-worker-${i}`)),
+      );
+
+      const claimed = claims.flat();
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect([...claimed].sort()).toEqual(all);
+      // Several workers took part: the claims really overlapped rather than one worker taking everything.
+      expect(claims.filter((taken) => taken.length > 0).length).toBeGreaterThan(1);
+
+      // One claim of everything from each instance at once: disjoint again, and each is settled by its owner only.
+      const later = new Date(now.getTime() + 60_000);
+      const [a, b] = await Promise.all([
+        one.claimOutbox({ now: later, limit: 20, leaseMs: 60_000, owner: 'one' }),
+        two.claimOutbox({ now: later, limit: 20, leaseMs: 60_000, owner: 'two' }),
+      ]);
+      const again = [...a, ...b].map((item) => item.id);
+      expect(new Set(again).size).toBe(20);
+      for (const item of a) {
+        expect(await two.completeOutbox({ id: item.id, owner: 'two', at: later, result: null })).toBe(false);
+        expect(await two.completeOutbox({ id: item.id, owner: 'one', at: later, result: item.id })).toBe(true);
+      }
+      for (const item of b) {
+        expect(await one.completeOutbox({ id: item.id, owner: 'two', at: later, result: item.id })).toBe(true);
+      }
+      const delivered = await two.listOutbox({ pending: false });
+      expect(delivered.map((item) => item.result)).toEqual(all);
+    });
+
+    test('the same outbox item enqueued from two instances at once is added once', async () => {
+      const [one, two] = await twoInstances();
+
+      const added = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? one : two).enqueueOutbox({
+            id: 'deploy-log:run-1',
+            runId: 'run-1',
+            kind: 'github.deploy-log',
+            payload: { from: i },
+            at,
+          }),
+        ),
+      );
+
+      expect(added.filter(Boolean)).toHaveLength(1);
+      expect(await one.listOutbox({})).toHaveLength(1);
+    });
+
     test('several instances opening (and migrating) one fresh database at once all succeed, migrating it once', async () => {
       const url = await freshDatabaseUrl();
 
@@ -182,7 +255,7 @@ function describePostgresStore(adminUrl: string): void {
       await database.connect();
       try {
         const versions = await database.query('SELECT version FROM schema_migrations ORDER BY version');
-        expect(versions.rows).toEqual([{ version: 1 }]);
+        expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
       } finally {
         await database.end();
       }

@@ -52,7 +52,7 @@ describe('SQLite store on a file', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1]);
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
     } finally {
       db.close();
     }
@@ -122,7 +122,7 @@ describe('SQLite store on a file', () => {
 
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(2);
     } finally {
       db.close();
     }
@@ -153,6 +153,31 @@ describe('SQLite store on a file', () => {
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(await two.journal('run-1')).toHaveLength(1);
     expect((await one.getRun('run-1'))?.state).toBe('approved');
+  });
+
+  test('two stores on one file claim disjoint outbox items; an owner settles only its own', async () => {
+    const file = freshFile();
+    const one = await open(file);
+    const two = await open(file);
+    const at = new Date('2025-03-01T10:00:00.000Z');
+    for (let i = 0; i < 20; i += 1) {
+      await one.enqueueOutbox({ id: `item-${i}`, runId: null, kind: 'github.deploy-log', payload: i, at });
+    }
+
+    const [a, b] = await Promise.all([
+      one.claimOutbox({ now: at, limit: 12, leaseMs: 60_000, owner: 'one' }),
+      two.claimOutbox({ now: at, limit: 12, leaseMs: 60_000, owner: 'two' }),
+    ]);
+
+    const claimed = [...a, ...b].map((item) => item.id);
+    expect(claimed).toHaveLength(20);
+    expect(new Set(claimed).size).toBe(20);
+    const first = a[0];
+    expect(first).toBeDefined();
+    if (first !== undefined) {
+      expect(await two.completeOutbox({ id: first.id, owner: 'two', at, result: null })).toBe(false);
+      expect(await two.completeOutbox({ id: first.id, owner: 'one', at, result: null })).toBe(true);
+    }
   });
 
   test('openStore without a database URL uses <dataDir>/liftoff.db', async () => {

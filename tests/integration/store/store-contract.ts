@@ -1,5 +1,13 @@
 import { StoreError } from '../../../src/adapters/store/row-schemas.js';
-import type { LockLease, NewRun, Store, TransitionRequest, TransitionResult } from '../../../src/deploy/ports.js';
+import type {
+  LockLease,
+  NewOutboxItem,
+  NewRun,
+  OutboxItem,
+  Store,
+  TransitionRequest,
+  TransitionResult,
+} from '../../../src/deploy/ports.js';
 import type { Run } from '../../../src/deploy/run.js';
 
 /** Opens a store on a fresh, empty, migrated database. The suite closes every store it opens. */
@@ -60,6 +68,21 @@ function approve(runId: string, when: Date, extra: Partial<TransitionRequest> = 
  */
 export async function warmUp(store: Store): Promise<void> {
   await Promise.all(Array.from({ length: 10 }, () => store.getRun('warm-up')));
+}
+
+function outboxItem(id: string, when: Date, overrides: Partial<NewOutboxItem> = {}): NewOutboxItem {
+  return {
+    id,
+    runId: 'run-1',
+    kind: 'github.deployment-status',
+    payload: { state: 'in_progress', item: id },
+    at: when,
+    ...overrides,
+  };
+}
+
+function ids(items: readonly OutboxItem[]): string[] {
+  return items.map((item) => item.id);
 }
 
 function expectOk(result: TransitionResult): Run {
@@ -623,11 +646,11 @@ export function describeStoreContract(adapter: string, openFresh: FreshStoreFact
         const store = await fresh();
         await store.createRun(newRun('run-1'));
 
-        await store.setMessageTs('run-1', '111.000001');
-        await store.setMessageTs('run-1', '222.000002');
+        expect(await store.setMessageTs('run-1', '111.000001')).toBe(true);
+        expect(await store.setMessageTs('run-1', '222.000002')).toBe(false);
 
         expect((await store.getRun('run-1'))?.messageTs).toBe('111.000001');
-        await expect(store.setMessageTs('no-such-run', '1.1')).resolves.toBeUndefined();
+        expect(await store.setMessageTs('no-such-run', '1.1')).toBe(false);
       });
 
       test('updateRunData merges top-level keys without touching the state or the journal', async () => {
@@ -659,6 +682,339 @@ export function describeStoreContract(adapter: string, openFresh: FreshStoreFact
         expect((await store.getRun('run-1'))?.data).toEqual(
           Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i])),
         );
+      });
+    });
+
+    describe('outbox', () => {
+      const LEASE = 5 * MINUTE;
+
+      test('enqueueOutbox is idempotent: the same id again keeps the first item and returns false', async () => {
+        const store = await fresh();
+
+        expect(await store.enqueueOutbox(outboxItem('o-1', at(1)))).toBe(true);
+        expect(
+          await store.enqueueOutbox(
+            outboxItem('o-1', at(2), { runId: null, kind: 'other', payload: { second: true } }),
+          ),
+        ).toBe(false);
+
+        const expected: OutboxItem = {
+          id: 'o-1',
+          runId: 'run-1',
+          kind: 'github.deployment-status',
+          payload: { state: 'in_progress', item: 'o-1' },
+          createdAt: at(1),
+          attempts: 0,
+          nextAttemptAt: at(1),
+          deliveredAt: null,
+          lastError: null,
+          result: null,
+        };
+        expect(await store.listOutbox({})).toEqual([expected]);
+      });
+
+      test('an item enqueued again after it was delivered is still not delivered twice', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        await store.claimOutbox({ now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-1' });
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(2), result: 'sha-1' })).toBe(true);
+
+        expect(await store.enqueueOutbox(outboxItem('o-1', at(3)))).toBe(false);
+
+        expect(await store.claimOutbox({ now: at(4), limit: 10, leaseMs: LEASE, owner: 'w-2' })).toEqual([]);
+        expect((await store.listOutbox({}))[0]).toMatchObject({ deliveredAt: at(2), result: 'sha-1' });
+      });
+
+      test('claimOutbox returns due items in creation order, up to the limit, leasing them to the owner', async () => {
+        const store = await fresh();
+        // Enqueued out of creation order, and two at the same time, so both orderings are exercised.
+        await store.enqueueOutbox(outboxItem('c', at(3)));
+        await store.enqueueOutbox(outboxItem('a', at(1)));
+        await store.enqueueOutbox(outboxItem('b-2', at(2)));
+        await store.enqueueOutbox(outboxItem('b-1', at(2)));
+        await store.enqueueOutbox(outboxItem('later', at(MINUTE)));
+
+        const first = await store.claimOutbox({ now: at(10), limit: 3, leaseMs: LEASE, owner: 'w-1' });
+        expect(ids(first)).toEqual(['a', 'b-2', 'b-1']);
+        expect(first[0]).toEqual({
+          id: 'a',
+          runId: 'run-1',
+          kind: 'github.deployment-status',
+          payload: { state: 'in_progress', item: 'a' },
+          createdAt: at(1),
+          attempts: 0,
+          nextAttemptAt: at(1),
+          deliveredAt: null,
+          lastError: null,
+          result: null,
+        });
+
+        // 'later' is not due yet at 10 ms.
+        expect(ids(await store.claimOutbox({ now: at(10), limit: 3, leaseMs: LEASE, owner: 'w-1' }))).toEqual(['c']);
+        expect(await store.claimOutbox({ now: at(10), limit: 3, leaseMs: LEASE, owner: 'w-2' })).toEqual([]);
+        expect(ids(await store.claimOutbox({ now: at(MINUTE), limit: 3, leaseMs: LEASE, owner: 'w-2' }))).toEqual([
+          'later',
+        ]);
+        expect(await store.claimOutbox({ now: at(MINUTE), limit: 0, leaseMs: LEASE, owner: 'w-3' })).toEqual([]);
+      });
+
+      test('a claimed item is not claimed again until its lease lapses; then another owner may take it', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        expect(ids(await store.claimOutbox({ now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-1' }))).toEqual(['o-1']);
+
+        expect(await store.claimOutbox({ now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-2' })).toEqual([]);
+        expect(await store.claimOutbox({ now: at(1 + LEASE - 1), limit: 10, leaseMs: LEASE, owner: 'w-1' })).toEqual(
+          [],
+        );
+
+        // A lease ends at its expiry time.
+        const retaken = await store.claimOutbox({ now: at(1 + LEASE), limit: 10, leaseMs: LEASE, owner: 'w-2' });
+        expect(ids(retaken)).toEqual(['o-1']);
+        // A lapsed claim is not a failure: attempts count failOutbox calls only.
+        expect(retaken[0]?.attempts).toBe(0);
+
+        // The first owner lost it: it can settle nothing, and the new owner's claim stands.
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(LEASE + 2), result: 'late' })).toBe(false);
+        expect(
+          await store.failOutbox({
+            id: 'o-1',
+            owner: 'w-1',
+            at: at(LEASE + 2),
+            error: 'late',
+            nextAttemptAt: at(LEASE + 3),
+          }),
+        ).toBe(false);
+        expect(await store.claimOutbox({ now: at(LEASE + 4), limit: 10, leaseMs: LEASE, owner: 'w-3' })).toEqual([]);
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-2', at: at(LEASE + 5), result: 'sha' })).toBe(true);
+      });
+
+      test('the owner may still settle its item after the lease lapsed, if no one claimed it since', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        await store.claimOutbox({ now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-1' });
+
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(2 * LEASE), result: 'sha' })).toBe(true);
+        expect((await store.listOutbox({}))[0]?.deliveredAt).toEqual(at(2 * LEASE));
+      });
+
+      test('complete and fail by a non-owner, or of an unclaimed or unknown item, return false and change nothing', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('claimed', at(0)));
+        await store.enqueueOutbox(outboxItem('unclaimed', at(1)));
+        await store.claimOutbox({ now: at(2), limit: 1, leaseMs: LEASE, owner: 'w-1' });
+        const before = await store.listOutbox({});
+
+        for (const [id, owner] of [
+          ['claimed', 'w-2'],
+          ['unclaimed', 'w-1'],
+          ['unclaimed', 'w-2'],
+          ['no-such-item', 'w-1'],
+        ] as const) {
+          expect(await store.completeOutbox({ id, owner, at: at(3), result: 'sha' })).toBe(false);
+          expect(await store.failOutbox({ id, owner, at: at(3), error: 'boom', nextAttemptAt: at(MINUTE) })).toBe(
+            false,
+          );
+        }
+
+        expect(await store.listOutbox({})).toEqual(before);
+        // The owner's claim is intact: still not claimable by others, still settleable by the owner.
+        expect(ids(await store.claimOutbox({ now: at(4), limit: 10, leaseMs: LEASE, owner: 'w-2' }))).toEqual([
+          'unclaimed',
+        ]);
+        expect(await store.completeOutbox({ id: 'claimed', owner: 'w-1', at: at(5), result: 'sha' })).toBe(true);
+      });
+
+      test('failOutbox counts the attempt, records the error, releases the claim and schedules the next attempt', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        await store.claimOutbox({ now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-1' });
+
+        expect(
+          await store.failOutbox({
+            id: 'o-1',
+            owner: 'w-1',
+            at: at(2),
+            error: 'GitHub answered 502',
+            nextAttemptAt: at(MINUTE),
+          }),
+        ).toBe(true);
+        // Settled once: the claim is gone, so the same owner cannot settle it again.
+        expect(
+          await store.failOutbox({ id: 'o-1', owner: 'w-1', at: at(3), error: 'again', nextAttemptAt: at(MINUTE) }),
+        ).toBe(false);
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(3), result: 'sha' })).toBe(false);
+
+        expect(await store.listOutbox({})).toEqual([
+          expect.objectContaining({ attempts: 1, lastError: 'GitHub answered 502', nextAttemptAt: at(MINUTE) }),
+        ]);
+        // Not due before nextAttemptAt, even though the claim was released.
+        expect(await store.claimOutbox({ now: at(MINUTE - 1), limit: 10, leaseMs: LEASE, owner: 'w-2' })).toEqual([]);
+        const retry = await store.claimOutbox({ now: at(MINUTE), limit: 10, leaseMs: LEASE, owner: 'w-2' });
+        expect(retry).toEqual([
+          expect.objectContaining({ id: 'o-1', attempts: 1, lastError: 'GitHub answered 502', deliveredAt: null }),
+        ]);
+
+        expect(
+          await store.failOutbox({
+            id: 'o-1',
+            owner: 'w-2',
+            at: at(MINUTE + 1),
+            error: 'GitHub answered 503',
+            nextAttemptAt: at(3 * MINUTE),
+          }),
+        ).toBe(true);
+        expect((await store.listOutbox({}))[0]).toMatchObject({ attempts: 2, lastError: 'GitHub answered 503' });
+
+        await store.claimOutbox({ now: at(3 * MINUTE), limit: 10, leaseMs: LEASE, owner: 'w-3' });
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-3', at: at(3 * MINUTE + 1), result: null })).toBe(
+          true,
+        );
+        // The history of the attempts stays on the delivered item.
+        expect((await store.listOutbox({}))[0]).toMatchObject({
+          attempts: 2,
+          lastError: 'GitHub answered 503',
+          deliveredAt: at(3 * MINUTE + 1),
+        });
+      });
+
+      test('delivered items are never claimed again, however late', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        await store.enqueueOutbox(outboxItem('o-2', at(1)));
+        await store.claimOutbox({ now: at(2), limit: 10, leaseMs: LEASE, owner: 'w-1' });
+        await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(3), result: { sha: 'abc' } });
+
+        // o-2's lease lapsed undelivered, so it is claimed again; o-1 never is.
+        const late = await store.claimOutbox({ now: at(60 * MINUTE), limit: 10, leaseMs: LEASE, owner: 'w-2' });
+        expect(ids(late)).toEqual(['o-2']);
+        await store.completeOutbox({ id: 'o-2', owner: 'w-2', at: at(60 * MINUTE + 1), result: null });
+
+        const muchLater = { now: at(600 * MINUTE), limit: 10, leaseMs: LEASE, owner: 'w-3' };
+        expect(await store.claimOutbox(muchLater)).toEqual([]);
+        expect(await store.completeOutbox({ id: 'o-1', owner: 'w-1', at: at(4), result: 'again' })).toBe(false);
+        expect(await store.listOutbox({ pending: true })).toEqual([]);
+      });
+
+      test('claimOutbox with kinds claims only those kinds; an empty list claims nothing', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('log-1', at(0), { kind: 'github.deploy-log' }));
+        await store.enqueueOutbox(outboxItem('status-1', at(1), { kind: 'github.deployment-status' }));
+        await store.enqueueOutbox(outboxItem('slack-1', at(2), { kind: 'slack.message' }));
+        await store.enqueueOutbox(outboxItem('log-2', at(3), { kind: 'github.deploy-log' }));
+        const claim = { now: at(10), limit: 10, leaseMs: LEASE } as const;
+
+        expect(await store.claimOutbox({ ...claim, owner: 'w-0', kinds: [] })).toEqual([]);
+        expect(ids(await store.claimOutbox({ ...claim, owner: 'w-1', kinds: ['github.deploy-log'] }))).toEqual([
+          'log-1',
+          'log-2',
+        ]);
+        expect(
+          ids(
+            await store.claimOutbox({ ...claim, owner: 'w-2', kinds: ['slack.message', 'github.deployment-status'] }),
+          ),
+        ).toEqual(['status-1', 'slack-1']);
+        expect(await store.claimOutbox({ ...claim, owner: 'w-3' })).toEqual([]);
+      });
+
+      test('payloads and results of any JSON shape round-trip', async () => {
+        const store = await fresh();
+        const payloads: readonly unknown[] = [
+          {
+            repo: 'acme/api',
+            path: 'deploys/2025-03-01.md',
+            lines: ['a', 'b'],
+            nested: { n: 1.5, t: true, none: null, text: 'ünïcødé ✓ "quoted" \\ \n' },
+            empty: {},
+          },
+          [1, 'two', { three: 3 }],
+          'just text',
+          42,
+          null,
+        ];
+        for (const [i, payload] of payloads.entries()) {
+          await store.enqueueOutbox(outboxItem(`o-${i}`, at(i), { payload }));
+        }
+        expect((await store.listOutbox({})).map((item) => item.payload)).toEqual(payloads);
+
+        const claimed = await store.claimOutbox({ now: at(10), limit: 10, leaseMs: LEASE, owner: 'w-1' });
+        expect(claimed.map((item) => item.payload)).toEqual(payloads);
+
+        const results: readonly unknown[] = [{ sha: 'abc123', url: 'https://x/y', n: [1, 2] }, ['x'], 'sha', 7, false];
+        for (const [i, result] of results.entries()) {
+          expect(await store.completeOutbox({ id: `o-${i}`, owner: 'w-1', at: at(20 + i), result })).toBe(true);
+        }
+        expect((await store.listOutbox({})).map((item) => item.result)).toEqual(results);
+      });
+
+      test('a payload or result JSON cannot hold is refused, and nothing is written', async () => {
+        const store = await fresh();
+        await expect(store.enqueueOutbox(outboxItem('o-1', at(0), { payload: { big: 1n } }))).rejects.toMatchObject({
+          code: 'invalid_input',
+        });
+        expect(await store.listOutbox({})).toEqual([]);
+
+        await store.enqueueOutbox(outboxItem('o-2', at(0)));
+        await store.claimOutbox({ now: at(1), limit: 1, leaseMs: LEASE, owner: 'w-1' });
+        await expect(
+          store.completeOutbox({ id: 'o-2', owner: 'w-1', at: at(2), result: { big: 1n } }),
+        ).rejects.toMatchObject({ code: 'invalid_input' });
+        expect((await store.listOutbox({}))[0]?.deliveredAt).toBeNull();
+      });
+
+      test('claimOutbox refuses a lease that is not a positive integer, a bad limit and an invalid Date', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('o-1', at(0)));
+        const claim = { now: at(1), limit: 10, leaseMs: LEASE, owner: 'w-1' };
+
+        for (const bad of [
+          { ...claim, leaseMs: 0 },
+          { ...claim, leaseMs: -1 },
+          { ...claim, leaseMs: 1.5 },
+          { ...claim, leaseMs: Number.POSITIVE_INFINITY },
+          { ...claim, limit: -1 },
+          { ...claim, now: new Date(Number.NaN) },
+        ]) {
+          await expect(store.claimOutbox(bad)).rejects.toMatchObject({ code: 'invalid_input' });
+        }
+        // Nothing was claimed by the refused calls.
+        expect(ids(await store.claimOutbox(claim))).toEqual(['o-1']);
+      });
+
+      test('listOutbox filters by run and by pending, in creation order', async () => {
+        const store = await fresh();
+        await store.enqueueOutbox(outboxItem('b', at(2), { runId: 'run-1' }));
+        await store.enqueueOutbox(outboxItem('a', at(1), { runId: 'run-2' }));
+        await store.enqueueOutbox(outboxItem('c', at(3), { runId: 'run-1' }));
+        await store.enqueueOutbox(outboxItem('d', at(4), { runId: null }));
+        await store.claimOutbox({ now: at(5), limit: 2, leaseMs: LEASE, owner: 'w-1' });
+        await store.completeOutbox({ id: 'b', owner: 'w-1', at: at(6), result: 'sha' });
+
+        expect(ids(await store.listOutbox({}))).toEqual(['a', 'b', 'c', 'd']);
+        expect(ids(await store.listOutbox({ runId: 'run-1' }))).toEqual(['b', 'c']);
+        expect(ids(await store.listOutbox({ pending: true }))).toEqual(['a', 'c', 'd']);
+        expect(ids(await store.listOutbox({ pending: false }))).toEqual(['b']);
+        expect(ids(await store.listOutbox({ runId: 'run-1', pending: true }))).toEqual(['c']);
+        expect(ids(await store.listOutbox({ runId: 'no-such-run' }))).toEqual([]);
+        expect((await store.listOutbox({ runId: 'run-2' }))[0]?.runId).toBe('run-2');
+      });
+
+      test('concurrent claims of one store get disjoint items that together cover all of them', async () => {
+        const store = await fresh();
+        for (let i = 0; i < 20; i += 1) {
+          await store.enqueueOutbox(outboxItem(`o-${String(i).padStart(2, '0')}`, at(i)));
+        }
+        await warmUp(store);
+
+        const claims = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.claimOutbox({ now: at(100), limit: 3, leaseMs: LEASE, owner: `w-${i}` }),
+          ),
+        );
+
+        const claimed = claims.flatMap(ids);
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect([...claimed].sort()).toEqual(ids(await store.listOutbox({})));
       });
     });
 

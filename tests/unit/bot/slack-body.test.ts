@@ -12,7 +12,10 @@ describe('parseSlackBody', () => {
 
   it('reads an interactivity payload', () => {
     const payload = encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [] }));
-    expect(parseSlackBody(`payload=${payload}`, form)).toMatchObject({ kind: 'dispatch', body: { type: 'block_actions' } });
+    expect(parseSlackBody(`payload=${payload}`, form)).toMatchObject({
+      kind: 'dispatch',
+      body: { type: 'block_actions' },
+    });
   });
 
   it.each([
@@ -27,7 +30,10 @@ describe('parseSlackBody', () => {
   });
 
   it('answers url_verification and ssl_check', () => {
-    expect(parseSlackBody('{"type":"url_verification","challenge":"abc"}', 'application/json')).toEqual({ kind: 'url_verification', challenge: 'abc' });
+    expect(parseSlackBody('{"type":"url_verification","challenge":"abc"}', 'application/json')).toEqual({
+      kind: 'url_verification',
+      challenge: 'abc',
+    });
     expect(parseSlackBody('ssl_check=1&token=x', form)).toEqual({ kind: 'ssl_check' });
   });
 });

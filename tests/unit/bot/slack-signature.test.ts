@@ -18,13 +18,35 @@ describe('verifySlackSignature', () => {
     ['a forged signature', 0, 'other', false],
   ])('%s', (_name, offset, key, ok) => {
     const ts = at(offset);
-    const result = verifySlackSignature({ signingSecret: secret, rawBody: body, timestampHeader: String(ts), signatureHeader: sign(ts, body, key), nowMs: now });
+    const result = verifySlackSignature({
+      signingSecret: secret,
+      rawBody: body,
+      timestampHeader: String(ts),
+      signatureHeader: sign(ts, body, key),
+      nowMs: now,
+    });
     expect(result.ok).toBe(ok);
   });
 
   it('refuses missing headers and a body changed after signing', () => {
-    expect(verifySlackSignature({ signingSecret: secret, rawBody: body, timestampHeader: undefined, signatureHeader: undefined, nowMs: now })).toEqual({ ok: false, reason: 'missing_headers' });
+    expect(
+      verifySlackSignature({
+        signingSecret: secret,
+        rawBody: body,
+        timestampHeader: undefined,
+        signatureHeader: undefined,
+        nowMs: now,
+      }),
+    ).toEqual({ ok: false, reason: 'missing_headers' });
     const ts = at(0);
-    expect(verifySlackSignature({ signingSecret: secret, rawBody: `${body}x`, timestampHeader: String(ts), signatureHeader: sign(ts, body), nowMs: now })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(
+      verifySlackSignature({
+        signingSecret: secret,
+        rawBody: `${body}x`,
+        timestampHeader: String(ts),
+        signatureHeader: sign(ts, body),
+        nowMs: now,
+      }),
+    ).toEqual({ ok: false, reason: 'bad_signature' });
   });
 });

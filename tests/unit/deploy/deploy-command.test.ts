@@ -12,7 +12,10 @@ describe('parseDeployCommand', () => {
     ['cancel run-0a1b2c3d4e5f', { kind: 'cancel', target: { kind: 'run', runId: 'run-0a1b2c3d4e5f' } }],
     ['cancel phase3', { kind: 'cancel', target: { kind: 'runbook', runbook: 'phase3' } }],
     ['lock phase3 release freeze', { kind: 'lock', runbook: 'phase3', reason: 'release freeze', durationMs: null }],
-    ['lock phase3 incident 42 for 2h', { kind: 'lock', runbook: 'phase3', reason: 'incident 42', durationMs: 7_200_000 }],
+    [
+      'lock phase3 incident 42 for 2h',
+      { kind: 'lock', runbook: 'phase3', reason: 'incident 42', durationMs: 7_200_000 },
+    ],
     ['unlock phase3', { kind: 'unlock', runbook: 'phase3' }],
   ])('reads %j', (text, expected) => {
     expect(parseDeployCommand(text)).toEqual(expected);
@@ -37,6 +40,7 @@ describe('parseDeployCommand', () => {
 
   it('refuses text longer than the limit before reading it', () => {
     const parsed = parseDeployCommand('x'.repeat(4000));
-    expect(parsed).toMatchObject({ kind: 'invalid', problem: expect.stringContaining(`at most ${MAX_COMMAND_TEXT}`) });
+    expect(parsed.kind).toBe('invalid');
+    if (parsed.kind === 'invalid') expect(parsed.problem).toContain(`at most ${MAX_COMMAND_TEXT}`);
   });
 });

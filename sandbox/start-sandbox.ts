@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@slack/logger';
+import type { Config } from '../src/bot/config.js';
+import { startLiftoff, type RunningLiftoff } from '../src/bot/liftoff.js';
+import { consoleRoutes, SANDBOX_CHANNEL, SANDBOX_USERS } from './console/console-routes.js';
+import { createSlackRequestSender, startSlackEmulator } from './slack/index.js';
+
+/** What the sandbox sets for `runbooks/phase3.yml` when the operator has not. */
+const SANDBOX_RUNBOOK_ENV = {
+  GCP_PROJECT: 'emergence-sandbox',
+  GCP_REGION: 'europe-west1',
+  GITHUB_REPO: 'emergence/emergence-app',
+  EMERGENCE_TEST_SESSION: 'aa327d90-3547-4396-a409-f565182db61a',
+  LIFTOFF_DEPLOYERS: `${SANDBOX_USERS.requester.id},${SANDBOX_USERS.approver.id}`,
+  LIFTOFF_APPROVERS: SANDBOX_USERS.approver.id,
+} as const;
+
+export interface RunningSandbox {
+  readonly consoleUrl: string;
+  readonly liftoff: RunningLiftoff;
+  stop(): Promise<void>;
+}
+
+/**
+ * Liftoff with nothing configured: an emulated Slack workspace, Liftoff wired to it with throwaway credentials,
+ * and a console page on the same port that plays the Slack client.
+ */
+export async function startSandbox(options: {
+  readonly config: Config;
+  readonly logger: Logger;
+}): Promise<RunningSandbox> {
+  const emulator = await startSlackEmulator();
+  for (const user of Object.values(SANDBOX_USERS))
+    emulator.addUser({ id: user.id, name: user.name, realName: user.realName });
+  emulator.addChannel({ id: SANDBOX_CHANNEL.id, name: SANDBOX_CHANNEL.name });
+  const signingSecret = randomBytes(16).toString('hex');
+  const config: Config = {
+    ...options.config,
+    runbookEnv: { ...SANDBOX_RUNBOOK_ENV, ...options.config.runbookEnv },
+  };
+  // The console sends to Liftoff's own port, known only once it listens.
+  const senderRef: { current?: ReturnType<typeof createSlackRequestSender> } = {};
+  const liftoff = await startLiftoff({
+    config,
+    slack: { mode: 'http', signingSecret, botToken: emulator.botToken, apiUrl: emulator.apiUrl },
+    logger: options.logger,
+    host: '127.0.0.1',
+    routes: [
+      consoleRoutes({
+        emulator,
+        sender: () => {
+          if (senderRef.current === undefined) throw new Error('the console was used before Liftoff started');
+          return senderRef.current;
+        },
+      }),
+    ],
+  });
+  const consoleUrl = `http://127.0.0.1:${liftoff.port}/`;
+  senderRef.current = createSlackRequestSender({ targetUrl: `${consoleUrl}slack/events`, signingSecret, emulator });
+  return {
+    consoleUrl,
+    liftoff,
+    async stop() {
+      await liftoff.stop();
+      await emulator.close();
+    },
+  };
+}

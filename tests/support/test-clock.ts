@@ -1,0 +1,12 @@
+import type { Clock } from '../../src/deploy/ports.js';
+
+/** A clock tests move by hand; it starts at the real time so Slack signatures stay fresh. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
