@@ -7,6 +7,11 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { openStore } from '../adapters/store/open-store.js';
 import { resolveBotIdentity } from '../adapters/slack/bot-identity.js';
 import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
+import { slackThreadReporter } from '../adapters/slack/thread-reporter.js';
+import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-pipeline.js';
+import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
+import { deployLogFromRun } from '../ui/deploy-log.js';
+import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
 import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
 import { unreadLiveFacts, type LiveFactsReader } from '../deploy/plan.js';
@@ -31,6 +36,13 @@ export interface LiftoffOptions {
   readonly expirySweepMs?: number;
   /** Host to listen on (default all interfaces; tests use 127.0.0.1). */
   readonly host?: string;
+  /** The cloud and GitHub adapters; by default built from the config when GITHUB_TOKEN is set. */
+  readonly cloud?: CloudPorts;
+  readonly githubMode?: 'production' | 'test';
+  readonly pipelineTimings?: Partial<PipelineTimings>;
+  /** How often the outbox is offered to GitHub again. */
+  readonly outboxIntervalMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RunningLiftoff {
@@ -39,6 +51,9 @@ export interface RunningLiftoff {
   readonly desk: DeployDesk;
   readonly metrics: BotMetrics;
   readonly catalog: RunbookCatalog;
+  readonly pipeline: DeployPipeline | undefined;
+  /** Offers the outbox to GitHub now (tests). */
+  drainOutbox(): Promise<number>;
   /** Finishes the requests in flight, stops the timers and closes the store. */
   stop(): Promise<void>;
 }
@@ -90,20 +105,59 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   // Retries could post a message twice when an answer is lost (FACTS.md); rate limits are still waited out.
   const clientOptions: WebClientOptions = {
     retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
     logger,
     ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
   };
   const client = new WebClient(slack.botToken, clientOptions);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const cloud =
+    options.cloud ??
+    (config.github.token === undefined
+      ? undefined
+      : createCloudPorts({
+          config,
+          clock,
+          logger,
+          ...(options.githubMode === undefined ? {} : { githubMode: options.githubMode }),
+        }));
+  const reporter = slackThreadReporter(client, { clock, logger, sleep });
+  const pipeline =
+    cloud === undefined
+      ? undefined
+      : new DeployPipeline({
+          store,
+          clock,
+          sleep,
+          catalog: () => catalog,
+          repo: cloud.repo,
+          build: cloud.build,
+          cloudRun: cloud.cloudRun,
+          logs: cloud.logs,
+          prober: cloud.prober,
+          reporter,
+          renderDeployLog: deployLogFromRun,
+          instanceId: cloud.instanceId,
+          logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
+          ...(options.pipelineTimings === undefined ? {} : { timings: options.pipelineTimings }),
+        });
   const desk = new DeployDesk({
     store,
     clock,
     directory: slackUserGroupDirectory(client, clock),
     catalog: () => catalog,
     liveFacts:
-      options.liveFacts ?? unreadLiveFacts('the Cloud Run and GitHub adapters are not configured in this build'),
+      options.liveFacts ??
+      cloud?.liveFacts ??
+      unreadLiveFacts('GITHUB_TOKEN is not set, so Liftoff reads neither the repository nor the service'),
     notifier: slackRequestNotifier(client),
-    pipeline: options.pipeline ?? waitingPipeline,
+    pipeline: options.pipeline ?? pipeline ?? waitingPipeline,
   });
+  const outboxOwner = cloud?.instanceId ?? 'liftoff';
+  const drain = (): Promise<number> =>
+    cloud === undefined
+      ? Promise.resolve(0)
+      : drainOutbox({ store, repo: cloud.repo, clock, owner: outboxOwner, logger: { warn: (m) => logger.warn(m) } });
 
   const routes = [opsRoutes(metrics, catalog), ...(options.routes ?? [])];
   let receiver: LiftoffHttpReceiver | SocketModeReceiver;
@@ -160,6 +214,17 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   sweep();
   const sweeper = setInterval(sweep, options.expirySweepMs ?? 15_000);
   sweeper.unref();
+  let draining: Promise<number> | undefined;
+  const outboxTimer = setInterval(() => {
+    draining ??= drain()
+      .catch((error: unknown) => {
+        logger.error('the outbox worker failed', error);
+        return 0;
+      })
+      .finally(() => (draining = undefined));
+  }, options.outboxIntervalMs ?? 5_000);
+  outboxTimer.unref();
+  await pipeline?.resumeAll();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -168,10 +233,17 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
     desk,
     metrics,
     catalog,
+    pipeline,
+    drainOutbox: drain,
     stop() {
       stopping ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(outboxTimer);
         await receiver.stop();
+        await pipeline?.stop();
+        await draining;
+        await reporter.flush();
+        if (options.cloud === undefined) await cloud?.close();
         if (opsServer !== undefined) await new Promise<void>((resolve) => opsServer?.close(() => resolve()));
         await store.close();
       })();

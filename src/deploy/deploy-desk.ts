@@ -64,7 +64,9 @@ export type CancelResult =
   | { readonly kind: 'not_found'; readonly target: string }
   | { readonly kind: 'forbidden'; readonly run: Run }
   | { readonly kind: 'not_cancellable'; readonly run: Run }
-  | { readonly kind: 'cancelled'; readonly run: Run };
+  | { readonly kind: 'cancelled'; readonly run: Run }
+  /** The pipeline has the run: it cancels the build, or rolls back once the revision is deployed. */
+  | { readonly kind: 'cancel_requested'; readonly run: Run };
 
 export type LockCommandResult =
   | Refusal
@@ -255,6 +257,8 @@ export class DeployDesk {
     readonly target: { kind: 'latest' } | { kind: 'run'; runId: string } | { kind: 'runbook'; runbook: string };
   }): Promise<CancelResult> {
     const cancellable = ['requested', 'approved', 'queued'] as const;
+    const inPipeline: readonly string[] = ['tagging', 'building', 'deploying', 'verifying'];
+    const findable = [...cancellable, 'tagging', 'building', 'deploying', 'verifying'] as const;
     let run: Run | undefined;
     if (input.target.kind === 'run') {
       run = await this.deps.store.getRun(input.target.runId);
@@ -262,12 +266,12 @@ export class DeployDesk {
     } else {
       const filter =
         input.target.kind === 'runbook'
-          ? { states: cancellable, runbook: input.target.runbook, limit: 1 }
-          : { states: cancellable, requesterId: input.userId, limit: 1 };
+          ? { states: findable, runbook: input.target.runbook, limit: 1 }
+          : { states: findable, requesterId: input.userId, limit: 1 };
       run = (await this.deps.store.listRuns(filter))[0];
       if (run === undefined) return { kind: 'nothing_to_cancel' };
     }
-    if (!(cancellable as readonly string[]).includes(run.state)) return { kind: 'not_cancellable', run };
+    if (![...cancellable, ...inPipeline].includes(run.state)) return { kind: 'not_cancellable', run };
     if (run.requesterId !== input.userId) {
       const found = this.lookUp(run.runbook);
       const access =
@@ -277,6 +281,12 @@ export class DeployDesk {
       if (access?.allowed !== true) return { kind: 'forbidden', run };
     }
     const now = this.deps.clock.now();
+    if (inPipeline.includes(run.state)) {
+      const flagged = await this.deps.store.updateRunData(run.id, {
+        cancelRequested: { by: input.userId, at: now.toISOString() },
+      });
+      return { kind: 'cancel_requested', run: flagged ?? run };
+    }
     const result = await this.deps.store.transition({
       runId: run.id,
       from: cancellable,

@@ -179,6 +179,10 @@ export function cancelReply(result: CancelResult): SlackMessage {
       return say(`${inlineCode(result.run.id)} is ${result.run.state}; it cannot be cancelled now.`);
     case 'cancelled':
       return say(`:wastebasket: Cancelled ${inlineCode(result.run.id)} (${escapeMrkdwn(result.run.runbook)}).`);
+    case 'cancel_requested':
+      return say(
+        `:hourglass_flowing_sand: Cancelling ${inlineCode(result.run.id)} (${result.run.state}): ${['tagging', 'building'].includes(result.run.state) ? 'the build is being cancelled; no traffic has moved' : 'the new revision is deployed, so cancelling means rolling back to the previous traffic'}. Follow it in the thread.`,
+      );
   }
 }
 

@@ -44,6 +44,10 @@ export interface HarnessOptions {
   readonly liveFacts?: LiveFactsReader;
   readonly pipeline?: PipelinePort;
   readonly expirySweepMs?: number;
+  /** Extra options for startLiftoff (pipeline timings, GitHub mode, outbox interval). */
+  readonly liftoff?: Partial<
+    Pick<Parameters<typeof startLiftoff>[0], 'githubMode' | 'pipelineTimings' | 'outboxIntervalMs' | 'sleep'>
+  >;
 }
 
 export interface Harness {
@@ -113,6 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     expirySweepMs: options.expirySweepMs ?? 50,
     ...(options.liveFacts === undefined ? {} : { liveFacts: options.liveFacts }),
     ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+    ...options.liftoff,
   });
   const url = `http://127.0.0.1:${liftoff.port}`;
   const sender = createSlackRequestSender({

@@ -1,0 +1,103 @@
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import type { ThreadReporter } from '../../deploy/pipeline/thread-reporter.js';
+import type { Clock } from '../../deploy/ports.js';
+import type { Run } from '../../deploy/run.js';
+import type { SlackMessage } from '../../ui/plan-message.js';
+import { finalMessage, progressMessage, stepMessage } from '../../ui/run-thread.js';
+import { honouringRateLimits } from './rate-limited.js';
+
+const postResponse = z.object({ ok: z.literal(true), ts: z.string() });
+const permalinkResponse = z.object({ ok: z.literal(true), permalink: z.string() });
+
+/** Slack takes about one chat.update a second a channel; bursts of status edits are merged into the latest. */
+export const UPDATE_INTERVAL_MS = 1000;
+
+/**
+ * The run's thread on Slack: replies under the plan message, a status message edited in place (coalesced per
+ * channel), a final reply. The WebClient waits out a 429's Retry-After itself; retries of posts are off, so a
+ * lost answer never posts twice.
+ */
+export function slackThreadReporter(
+  client: Pick<WebClient, 'chat'>,
+  options: {
+    readonly clock: Clock;
+    readonly logger: { warn(message: string): void };
+    readonly sleep?: (ms: number) => Promise<void>;
+  },
+): ThreadReporter & { flush(): Promise<void> } {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pending = new Map<string, Map<string, SlackMessage>>();
+  const lastSent = new Map<string, number>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
+
+  const sendPending = async (channel: string): Promise<void> => {
+    timers.delete(channel);
+    const messages = pending.get(channel);
+    pending.delete(channel);
+    lastSent.set(channel, options.clock.now().getTime());
+    for (const [ts, message] of messages ?? []) {
+      try {
+        await honouringRateLimits(() => client.chat.update({ channel, ts, ...message }), sleep);
+      } catch (error) {
+        options.logger.warn(`chat.update of ${ts} failed: ${String(error)}`);
+      }
+    }
+  };
+
+  const schedule = (channel: string): void => {
+    if (timers.has(channel)) return;
+    const wait = Math.max(0, (lastSent.get(channel) ?? 0) + UPDATE_INTERVAL_MS - options.clock.now().getTime());
+    const timer = setTimeout(() => {
+      const work = sendPending(channel);
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    }, wait);
+    timer.unref();
+    timers.set(channel, timer);
+  };
+
+  const post = async (run: Run, message: SlackMessage): Promise<string> => {
+    const response = postResponse.parse(
+      await honouringRateLimits(
+        () =>
+          client.chat.postMessage({
+            channel: run.channelId,
+            ...(run.messageTs === null ? {} : { thread_ts: run.messageTs }),
+            ...message,
+          }),
+        sleep,
+      ),
+    );
+    return response.ts;
+  };
+
+  return {
+    postStatus: (run, view) => post(run, progressMessage(view)),
+    updateStatus(run, ts, view) {
+      const forChannel = pending.get(run.channelId) ?? new Map<string, SlackMessage>();
+      forChannel.set(ts, progressMessage(view));
+      pending.set(run.channelId, forChannel);
+      schedule(run.channelId);
+      return Promise.resolve();
+    },
+    postStep: (run, report) => post(run, stepMessage(report)),
+    postFinal: (run, report) => post(run, finalMessage(report)),
+    async permalink(run) {
+      if (run.messageTs === null) return null;
+      const response = permalinkResponse.parse(
+        await client.chat.getPermalink({ channel: run.channelId, message_ts: run.messageTs }),
+      );
+      return response.permalink;
+    },
+    /** Sends every pending edit now (shutdown, tests). */
+    async flush() {
+      for (const [channel, timer] of timers) {
+        clearTimeout(timer);
+        await sendPending(channel);
+      }
+      await Promise.all([...inFlight]);
+    },
+  };
+}

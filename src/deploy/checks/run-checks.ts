@@ -1,0 +1,159 @@
+import type { Clock } from '../ports.js';
+import type { LogsPort, Prober, ServiceLocation } from '../pipeline/ports.js';
+import type { CheckSpec } from '../runbook/schema.js';
+import { formatMs, type CheckResult } from './check-result.js';
+import { runHttpCheck, type Measurement } from './http-check.js';
+import { runLogsCheck } from './logs-check.js';
+import { runMetricsCheck, scrapeMetrics, type Scrape } from './metrics-check.js';
+
+export interface CheckRunContext {
+  readonly prober: Prober;
+  readonly logs: LogsPort;
+  /** The tagged revision's URL as Cloud Run reports it. */
+  readonly baseUrl: string;
+  readonly service: ServiceLocation;
+  readonly revision: string;
+  readonly deployStartedAt: Date;
+  readonly revisionReadyAt: Date | null;
+  readonly clock: Clock;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+function runStartupCheck(spec: Extract<CheckSpec, { kind: 'startup' }>, ctx: CheckRunContext): Measurement {
+  const bound = `< ${spec.maxSeconds} s`;
+  if (ctx.revisionReadyAt === null)
+    return { ok: false, measured: 'no data: the revision never reported Ready', bound, detail: null, noData: true };
+  const ms = ctx.revisionReadyAt.getTime() - ctx.deployStartedAt.getTime();
+  return {
+    ok: ms < spec.maxSeconds * 1000,
+    measured: formatMs(ms),
+    bound,
+    detail: ms < spec.maxSeconds * 1000 ? null : `deploy start to Ready took ${formatMs(ms)}`,
+  };
+}
+
+/** Metrics checks that measure a counter's growth since another check need a scrape taken before that check starts. */
+function baselinesNeededBefore(checks: readonly CheckSpec[], name: string): string[] {
+  return checks.flatMap((c) =>
+    c.kind === 'metrics' && (c.expect.counterDeltas ?? []).some((d) => d.since === name) ? [c.path] : [],
+  );
+}
+
+/**
+ * Runs the runbook's checks against the candidate revision: each starts when the checks it waits for are done
+ * (the others run in parallel), each result is handed to `onResult` as it finishes. A check whose required
+ * predecessor did not pass is skipped, never counted as a pass.
+ */
+export async function runChecks(
+  checks: readonly CheckSpec[],
+  ctx: CheckRunContext,
+  onResult: (result: CheckResult) => Promise<void>,
+): Promise<CheckResult[]> {
+  const finished = new Map<string, Promise<CheckResult>>();
+  const baselines = new Map<string, Scrape>();
+
+  const measure = async (spec: CheckSpec): Promise<Measurement> => {
+    switch (spec.kind) {
+      case 'http':
+        return runHttpCheck(spec, ctx.baseUrl, ctx.prober);
+      case 'startup':
+        return runStartupCheck(spec, ctx);
+      case 'logs':
+        return runLogsCheck(spec, {
+          logs: ctx.logs,
+          service: ctx.service,
+          revision: ctx.revision,
+          since: ctx.deployStartedAt,
+          clock: ctx.clock,
+          sleep: ctx.sleep,
+        });
+      case 'metrics':
+        return runMetricsCheck(spec, { baseUrl: ctx.baseUrl, prober: ctx.prober, baselines });
+    }
+  };
+
+  const runOne = async (spec: CheckSpec): Promise<CheckResult> => {
+    const before = await Promise.all(spec.after.map((name) => finished.get(name)).filter((p) => p !== undefined));
+    const blocker = before.find((r) => r.severity === 'required' && r.outcome !== 'pass');
+    const started = ctx.clock.now().getTime();
+    let result: CheckResult;
+    if (blocker !== undefined) {
+      result = {
+        name: spec.name,
+        kind: spec.kind,
+        severity: spec.severity,
+        outcome: 'skipped',
+        measured: `not run: ${blocker.name} did not pass`,
+        bound: '',
+        detail: null,
+        durationMs: 0,
+      };
+    } else {
+      for (const path of baselinesNeededBefore(checks, spec.name))
+        baselines.set(`${spec.name} ${path}`, await scrapeMetrics(ctx.baseUrl, path, ctx.prober));
+      const measured = await withTimeout(
+        measure(spec).catch((error: unknown): Measurement => ({
+          ok: false,
+          measured: `error: ${error instanceof Error ? error.message : String(error)}`,
+          bound: '',
+          detail: null,
+          noData: true,
+        })),
+        spec.timeout,
+      );
+      result = {
+        name: spec.name,
+        kind: spec.kind,
+        severity: spec.severity,
+        outcome: measured.ok ? 'pass' : measured.noData === true ? 'no_data' : 'fail',
+        measured: measured.measured,
+        bound: measured.bound,
+        detail: measured.detail,
+        durationMs: ctx.clock.now().getTime() - started,
+      };
+    }
+    await onResult(result);
+    return result;
+  };
+
+  // Checks are declared with `after` pointing backwards (the schema refuses cycles), so every predecessor's
+  // promise exists before its dependents look it up.
+  const ordered = topologicalOrder(checks);
+  for (const spec of ordered) finished.set(spec.name, runOne(spec));
+  return Promise.all(ordered.map((spec) => finished.get(spec.name) as Promise<CheckResult>));
+}
+
+function withTimeout(work: Promise<Measurement>, ms: number): Promise<Measurement> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<Measurement>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          measured: `no answer within ${formatMs(ms)}`,
+          bound: `within ${formatMs(ms)}`,
+          detail: null,
+          noData: true,
+        }),
+      ms,
+    );
+  });
+  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+}
+
+function topologicalOrder(checks: readonly CheckSpec[]): CheckSpec[] {
+  const byName = new Map(checks.map((c) => [c.name, c]));
+  const done = new Set<string>();
+  const order: CheckSpec[] = [];
+  const visit = (spec: CheckSpec): void => {
+    if (done.has(spec.name)) return;
+    done.add(spec.name);
+    for (const name of spec.after) {
+      const dep = byName.get(name);
+      if (dep !== undefined) visit(dep);
+    }
+    order.push(spec);
+  };
+  checks.forEach(visit);
+  return order;
+}

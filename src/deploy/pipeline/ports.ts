@@ -1,0 +1,284 @@
+/**
+ * The ports the deploy pipeline needs from the outside world. Adapters implement them with the real SDKs
+ * (octokit, @google-cloud/cloudbuild, @google-cloud/run, @google-cloud/logging); tests point those SDKs at the
+ * emulators in sandbox/. Values are normalised at the adapter edge: no Long, no numeric enums, no SDK types here.
+ */
+import type { TrafficTarget } from '../plan.js';
+import type { BuildSource } from '../runbook/schema.js';
+
+/** Where a Cloud Run service lives. */
+export interface ServiceLocation {
+  readonly project: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+/** A failure of an outside service, with a stable code the pipeline can act on and a message for people. */
+export class ExternalError extends Error {
+  constructor(
+    readonly service: 'github' | 'cloud-build' | 'cloud-run' | 'cloud-logging' | 'http',
+    readonly code:
+      'unavailable' | 'not_found' | 'conflict' | 'rejected' | 'rate_limited' | 'unauthenticated' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExternalError';
+  }
+}
+
+// ---------------------------------------------------------------- GitHub
+
+export interface RepoPort {
+  /** The branch head and a file's text there (`null` when the file does not exist). Bytes are kept: CRLF stays. */
+  readFileAtBranch(input: { readonly repo: string; readonly branch: string; readonly path: string }): Promise<{
+    readonly headSha: string;
+    readonly content: string | null;
+  }>;
+  /** A file's text at a commit (`null` when missing). */
+  readFileAtCommit(input: {
+    readonly repo: string;
+    readonly sha: string;
+    readonly path: string;
+  }): Promise<string | null>;
+  /** The newest commits of a branch, newest first (to find our own commit again after a restart). */
+  recentCommits(input: {
+    readonly repo: string;
+    readonly branch: string;
+    readonly limit: number;
+  }): Promise<readonly { readonly sha: string; readonly message: string }[]>;
+  /**
+   * One commit with these files on top of `parentSha`, moving the branch only as a fast-forward.
+   * `moved`: the branch is no longer at `parentSha` (someone pushed): re-read and try again.
+   */
+  commitFiles(input: {
+    readonly repo: string;
+    readonly branch: string;
+    readonly parentSha: string;
+    readonly message: string;
+    readonly files: readonly { readonly path: string; readonly content: string }[];
+  }): Promise<{ readonly ok: true; readonly sha: string } | { readonly ok: false; readonly reason: 'moved' }>;
+  createDeployment(input: {
+    readonly repo: string;
+    readonly ref: string;
+    readonly environment: string;
+    readonly description: string;
+    readonly payload: Readonly<Record<string, unknown>>;
+  }): Promise<{ readonly id: number }>;
+  createDeploymentStatus(input: {
+    readonly repo: string;
+    readonly deploymentId: number;
+    readonly state: 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+    readonly description: string;
+    readonly environmentUrl?: string;
+    readonly logUrl?: string;
+  }): Promise<void>;
+  /** The commit statuses and check runs of a commit (preflight `ci`). */
+  commitChecks(input: {
+    readonly repo: string;
+    readonly sha: string;
+  }): Promise<readonly { readonly name: string; readonly state: 'success' | 'pending' | 'failure' }[]>;
+}
+
+// ---------------------------------------------------------------- Cloud Build
+
+export const BUILD_STATUSES = [
+  'STATUS_UNKNOWN',
+  'PENDING',
+  'QUEUED',
+  'WORKING',
+  'SUCCESS',
+  'FAILURE',
+  'INTERNAL_ERROR',
+  'TIMEOUT',
+  'CANCELLED',
+  'EXPIRED',
+] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+export const TERMINAL_BUILD_STATUSES: readonly BuildStatus[] = [
+  'SUCCESS',
+  'FAILURE',
+  'INTERNAL_ERROR',
+  'TIMEOUT',
+  'CANCELLED',
+  'EXPIRED',
+];
+
+export interface BuildSnapshot {
+  readonly id: string;
+  readonly status: BuildStatus;
+  /** Cloud Build's own explanation of a failure, when it gives one. */
+  readonly statusDetail: string | null;
+  readonly logUrl: string | null;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  /** The step running now (or the last one), e.g. 'docker build'. */
+  readonly currentStep: string | null;
+  readonly images: readonly { readonly name: string; readonly digest: string | null }[];
+}
+
+export interface BuildPort {
+  /** Starts the build and returns as soon as Cloud Build has given it an id (before it finishes). */
+  startBuild(input: {
+    readonly project: string;
+    readonly region: string;
+    readonly source: BuildSource;
+    /** owner/name of the GitHub repository, for sources that need it. */
+    readonly repo: string;
+    readonly commitSha: string;
+    readonly image: string;
+    readonly timeoutMs: number;
+    readonly machineType?: string;
+    /** Written on the build as a tag, so a restarted Liftoff finds the build instead of starting another. */
+    readonly runId: string;
+  }): Promise<{ readonly buildId: string; readonly logUrl: string | null }>;
+  /** The build carrying this run's tag, if one was started. */
+  findBuildOfRun(input: {
+    readonly project: string;
+    readonly region: string;
+    readonly runId: string;
+  }): Promise<BuildSnapshot | undefined>;
+  getBuild(input: {
+    readonly project: string;
+    readonly region: string;
+    readonly buildId: string;
+  }): Promise<BuildSnapshot>;
+  cancelBuild(input: { readonly project: string; readonly region: string; readonly buildId: string }): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Cloud Run
+
+export interface TrafficStatus {
+  readonly revision: string | null;
+  readonly latest: boolean;
+  readonly percent: number;
+  readonly tag: string | null;
+  /** The URL Cloud Run reports for a tagged target: the only URL a tagged revision is verified through. */
+  readonly uri: string | null;
+}
+
+export interface ServiceSnapshot {
+  readonly etag: string;
+  readonly uri: string | null;
+  /** The traffic as configured (spec). */
+  readonly traffic: readonly TrafficTarget[];
+  /** The traffic as Cloud Run serves it, with the tag URLs. */
+  readonly trafficStatuses: readonly TrafficStatus[];
+  /** Short revision names. */
+  readonly latestReadyRevision: string | null;
+  readonly latestCreatedRevision: string | null;
+  readonly image: string | null;
+  /** Env var names and whether each is a plain value or a secret reference. Values never leave the adapter. */
+  readonly env: readonly { readonly name: string; readonly source: 'value' | 'secret' }[];
+  /** memory, cpu, timeoutSeconds, minInstances, maxInstances, as strings (for the plan). */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+export interface RevisionSnapshot {
+  readonly name: string;
+  readonly state: 'ready' | 'failed' | 'pending';
+  /** Cloud Run's own condition message when it is not ready. */
+  readonly message: string | null;
+  readonly image: string | null;
+  readonly createdAt: Date | null;
+}
+
+export interface DeploySettings {
+  readonly memory: string;
+  readonly cpu: string;
+  readonly timeoutSeconds: number;
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly concurrency?: number;
+}
+
+export type ServiceUpdateResult =
+  | { readonly ok: true; readonly service: ServiceSnapshot }
+  /** The etag moved: someone else changed the service. Nothing was written. */
+  | { readonly ok: false; readonly reason: 'conflict'; readonly message: string }
+  /** The new revision could not get ready (image import, startup probe, crash): Cloud Run's own message. */
+  | { readonly ok: false; readonly reason: 'revision_failed'; readonly message: string }
+  /** Cloud Run refused the request (invalid argument, permission). */
+  | { readonly ok: false; readonly reason: 'rejected'; readonly message: string }
+  /** The deadline passed before the operation finished. */
+  | { readonly ok: false; readonly reason: 'timeout'; readonly message: string };
+
+export interface CloudRunPort {
+  getService(service: ServiceLocation): Promise<ServiceSnapshot>;
+  /**
+   * Creates the revision `revision` with the image and settings; `env` is MERGED into the service's current env
+   * (other variables and secret references are kept); `traffic` is the full list to send. Sends the etag and waits
+   * until the operation is done (the revision Ready) or the deadline passes.
+   */
+  deployRevision(input: {
+    readonly service: ServiceLocation;
+    readonly etag: string;
+    readonly revision: string;
+    readonly image: string;
+    readonly settings: DeploySettings;
+    readonly env: Readonly<Record<string, string>>;
+    /** Env vars taken from Secret Manager, merged the same way. */
+    readonly secrets: Readonly<Record<string, { readonly secret: string; readonly version: string }>>;
+    readonly traffic: readonly TrafficTarget[];
+    readonly deadline: Date;
+  }): Promise<ServiceUpdateResult>;
+  /** Sends the full traffic list (with the etag) and waits for it to be served. */
+  setTraffic(input: {
+    readonly service: ServiceLocation;
+    readonly etag: string;
+    readonly traffic: readonly TrafficTarget[];
+    readonly deadline: Date;
+  }): Promise<ServiceUpdateResult>;
+  getRevision(service: ServiceLocation, revision: string): Promise<RevisionSnapshot | undefined>;
+  /** Newest first. */
+  listRevisions(service: ServiceLocation, limit: number): Promise<readonly RevisionSnapshot[]>;
+  /** Makes sure `allUsers` has `roles/run.invoker` on the service; says whether it had to add it. */
+  ensurePublicInvoker(service: ServiceLocation): Promise<'present' | 'added'>;
+}
+
+// ---------------------------------------------------------------- Cloud Logging
+
+export interface LogEntry {
+  readonly timestamp: Date;
+  readonly severity: string;
+  readonly text: string;
+  readonly httpStatus: number | null;
+}
+
+export interface LogsPort {
+  /**
+   * Entries of one revision since a time (resource.type="cloud_run_revision", service_name, revision_name and a
+   * timestamp clause are always in the filter), oldest first, at most `limit`.
+   */
+  entriesOfRevision(input: {
+    readonly service: ServiceLocation;
+    readonly revision: string;
+    readonly since: Date;
+    readonly extraFilter?: string;
+    readonly limit: number;
+  }): Promise<readonly LogEntry[]>;
+}
+
+// ---------------------------------------------------------------- HTTP
+
+export interface HttpProbe {
+  readonly baseUrl: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+export type HttpProbeResult =
+  | {
+      readonly ok: true;
+      readonly status: number;
+      readonly contentType: string | null;
+      readonly body: string;
+      readonly latencyMs: number;
+    }
+  | { readonly ok: false; readonly error: string; readonly latencyMs: number };
+
+export interface Prober {
+  request(probe: HttpProbe): Promise<HttpProbeResult>;
+}

@@ -1,0 +1,56 @@
+import type { CheckResult } from '../checks/check-result.js';
+import type { Run } from '../run.js';
+
+/** What the run's status message shows, edited in place as the run moves. */
+export interface ProgressView {
+  readonly runId: string;
+  readonly runbook: string;
+  readonly service: string;
+  readonly state: string;
+  readonly requesterId: string;
+  readonly tag: string | null;
+  readonly image: string | null;
+  readonly build: {
+    readonly status: string;
+    readonly step: string | null;
+    readonly elapsedMs: number;
+    readonly logUrl: string | null;
+  } | null;
+  readonly revision: string | null;
+  readonly candidateUrl: string | null;
+  readonly checks: readonly CheckResult[];
+  readonly updatedAt: Date;
+}
+
+/** One reply in the thread: a step's result. */
+export interface StepReport {
+  readonly kind: 'ok' | 'warning' | 'failure' | 'info';
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly link?: { readonly url: string; readonly text: string };
+}
+
+export interface FinalReport {
+  readonly outcome: 'succeeded' | 'rolled_back' | 'failed' | 'cancelled';
+  readonly requesterId: string;
+  readonly runbook: string;
+  readonly service: string;
+  readonly revision: string | null;
+  readonly serviceUrl: string | null;
+  readonly deployLogUrl: string | null;
+  readonly reason: string | null;
+}
+
+/**
+ * The run's thread under its plan message. Posting returns the message ts, which the pipeline keeps in the run,
+ * so a restart edits the same message instead of posting a second one.
+ */
+export interface ThreadReporter {
+  postStatus(run: Run, view: ProgressView): Promise<string>;
+  /** Edits the status message; implementations coalesce bursts (Slack allows about one update a second). */
+  updateStatus(run: Run, ts: string, view: ProgressView): Promise<void>;
+  postStep(run: Run, report: StepReport): Promise<string>;
+  postFinal(run: Run, report: FinalReport): Promise<string>;
+  /** A link to the thread, for the GitHub Deployment's log_url. */
+  permalink(run: Run): Promise<string | null>;
+}

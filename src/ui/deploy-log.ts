@@ -1,0 +1,152 @@
+import type { DeployLogInput } from '../deploy/pipeline/deploy-pipeline.js';
+import type { CheckResult } from '../deploy/checks/check-result.js';
+import type { TrafficTarget } from '../deploy/plan.js';
+import { describeTraffic } from '../deploy/traffic.js';
+
+export interface DeployLogFacts {
+  readonly date: Date;
+  readonly runbook: string;
+  readonly runId: string;
+  readonly requesterId: string;
+  readonly approverId: string | null;
+  readonly outcome: 'succeeded' | 'rolled_back' | 'failed';
+  readonly tag: string;
+  readonly revision: string;
+  readonly image: string;
+  readonly changes: readonly string[];
+  readonly checks: readonly CheckResult[];
+  readonly metrics: readonly string[];
+  readonly trafficBefore: readonly TrafficTarget[];
+  readonly trafficAfter: readonly TrafficTarget[];
+  readonly issues: readonly string[];
+  readonly project: string;
+  readonly region: string;
+  readonly service: string;
+  /** The revision to go back to: the one serving before this deploy. */
+  readonly previousRevision: string | null;
+  readonly threadUrl: string | null;
+}
+
+const ICON: Record<CheckResult['outcome'], string> = { pass: '✅', fail: '❌', no_data: '❌', skipped: '⏭️' };
+
+function checkLine(c: CheckResult): string {
+  const icon = c.outcome === 'pass' ? ICON.pass : c.severity === 'advisory' ? '⚠️' : ICON[c.outcome];
+  const bound = c.bound === '' ? '' : ` (attendu : ${c.bound})`;
+  return `- ${icon} ${c.name}${c.severity === 'advisory' ? ' (indicatif)' : ''} : ${c.measured}${bound}`;
+}
+
+/** The `gcloud` command that puts the previous revision back, as the team's runbook writes it. */
+export function rollbackCommand(
+  facts: Pick<DeployLogFacts, 'service' | 'region' | 'project' | 'previousRevision'>,
+): string {
+  if (facts.previousRevision === null) return `# aucune révision précédente : rien à restaurer`;
+  return `gcloud run services update-traffic ${facts.service} \\\n  --to-revisions ${facts.previousRevision}=100 \\\n  --region ${facts.region} --project ${facts.project}`;
+}
+
+/** Markdown has no escaping for `{{`: a value is inserted as text, and values never reintroduce placeholders. */
+export function renderDeployLog(template: string, facts: DeployLogFacts): string {
+  const values: Record<string, string> = {
+    date: facts.date.toISOString().slice(0, 10),
+    tag: facts.tag,
+    revision: facts.revision,
+    image: facts.image,
+    changes: facts.changes.length === 0 ? '- (aucun)' : facts.changes.map((c) => `- ${c}`).join('\n'),
+    checks: facts.checks.length === 0 ? '- (aucun contrôle)' : facts.checks.map(checkLine).join('\n'),
+    metrics: facts.metrics.length === 0 ? '- (pas de données)' : facts.metrics.map((m) => `- ${m}`).join('\n'),
+    trafficBefore: describeTraffic(facts.trafficBefore),
+    trafficAfter: describeTraffic(facts.trafficAfter),
+    issues: facts.issues.length === 0 ? '- Aucune' : facts.issues.map((i) => `- ${i}`).join('\n'),
+    rollbackCommand: rollbackCommand(facts),
+    outcome: { succeeded: 'promu', rolled_back: 'annulé (rollback automatique)', failed: 'échoué' }[facts.outcome],
+    runId: facts.runId,
+    requester: facts.requesterId,
+    approver: facts.approverId ?? '',
+    thread: facts.threadUrl ?? '',
+  };
+  const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+  const footer = [
+    '',
+    '---',
+    `_Liftoff ${facts.runId} · ${values.outcome} · demandé par ${facts.requesterId}${facts.approverId === null ? '' : `, approuvé par ${facts.approverId}`}${facts.threadUrl === null ? '' : ` · [fil Slack](${facts.threadUrl})`}_`,
+    '',
+  ].join('\n');
+  return `${body.trimEnd()}\n${footer}`;
+}
+
+/** Where the log goes: `docs/deployments/{date}-deploy-{name}.md`. */
+export function deployLogPath(
+  pattern: string,
+  facts: { readonly date: Date; readonly runbook: string; readonly tag: string },
+): string {
+  return pattern
+    .replaceAll('{date}', facts.date.toISOString().slice(0, 10))
+    .replaceAll('{name}', facts.runbook)
+    .replaceAll('{tag}', facts.tag);
+}
+
+const DEFAULT_TEMPLATE = `# Deploy {{tag}}
+
+**Date**: {{date}}
+**Revision**: {{revision}}
+**Image**: {{image}}
+
+## Changes
+{{changes}}
+
+## Checks
+{{checks}}
+
+## Metrics
+{{metrics}}
+
+## Traffic
+- Before: {{trafficBefore}}
+- After: {{trafficAfter}}
+
+## Issues
+{{issues}}
+
+## Rollback
+\`\`\`bash
+{{rollbackCommand}}
+\`\`\`
+`;
+
+/** The pipeline's view of a finished run, turned into the runbook's deploy log (path and markdown). */
+export function deployLogFromRun(input: DeployLogInput): { path: string; content: string } | undefined {
+  const { run, runbook, data } = input;
+  if (data.tag === undefined || data.deploy === undefined) return undefined;
+  const spec = runbook.deployLog ?? { path: 'docs/deployments/{date}-deploy-{name}.md', template: '' };
+  const checks = data.checks ?? [];
+  const metricsCheck = checks.filter((c) => c.kind === 'metrics');
+  const issues = [
+    ...(data.failure === undefined ? [] : [`${data.failure.step} : ${data.failure.message}`]),
+    ...(data.rollback === undefined ? [] : [`rollback : ${data.rollback.message}`]),
+    ...checks
+      .filter((c) => c.outcome !== 'pass' && c.severity === 'advisory')
+      .map((c) => `${c.name} (indicatif) : ${c.measured}`),
+  ];
+  const content = renderDeployLog(input.template ?? DEFAULT_TEMPLATE, {
+    date: input.now,
+    runbook: runbook.name,
+    runId: run.id,
+    requesterId: run.requesterId,
+    approverId: run.decidedBy,
+    outcome: input.outcome,
+    tag: data.tag.next,
+    revision: data.deploy.revision,
+    image: data.tag.image,
+    changes: runbook.changes,
+    checks,
+    metrics: metricsCheck.flatMap((c) => (c.detail ?? c.measured).split('\n')).filter((line) => line !== ''),
+    trafficBefore: data.deploy.previousTraffic,
+    trafficAfter: input.trafficAfter,
+    issues,
+    project: runbook.service.project,
+    region: runbook.service.region,
+    service: runbook.service.name,
+    previousRevision: data.deploy.previousRevision,
+    threadUrl: input.threadUrl,
+  });
+  return { path: deployLogPath(spec.path, { date: input.now, runbook: runbook.name, tag: data.tag.next }), content };
+}

@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { startGcpEmulator, type GcpEmulator } from '../../sandbox/gcp/index.js';
+import { emergenceRuntime, type EmergenceRuntime } from '../../sandbox/emergence/runtime.js';
+import type { EmergenceFaults } from '../../sandbox/emergence/index.js';
+import { startGitHubEmulator, type GitHubEmulator } from '../../sandbox/github/index.js';
+import {
+  CHANNEL,
+  PHASE3_ENV,
+  USERS,
+  startHarness,
+  waitFor,
+  type Harness,
+  type HarnessOptions,
+} from './liftoff-harness.js';
+import { TestClock } from './test-clock.js';
+
+export const REPO = { owner: 'emergence', name: 'emergence-app' } as const;
+export const GITHUB_TOKEN = 'ghp_world_test_token';
+export const SERVICE = {
+  project: PHASE3_ENV.GCP_PROJECT,
+  region: PHASE3_ENV.GCP_REGION,
+  name: 'emergence-app',
+} as const;
+export const OLD_REVISION = 'emergence-app-00274-old';
+
+export interface WorldOptions {
+  /** build_tag.txt as it stands on main (default: the team's real `IMAGE_TAG=deploy-…` line). */
+  readonly buildTag?: string;
+  /** How the service's traffic was left (default what `gcloud run deploy` leaves: LATEST 100 %). */
+  readonly traffic?: 'latest' | 'pinned' | ReadonlyArray<{ revision: string; percent: number; tag?: string }>;
+  readonly revisions?: number;
+  readonly revisionNames?: readonly string[];
+  readonly harness?: HarnessOptions;
+  readonly gcpTimings?: Parameters<typeof startGcpEmulator>[0]['timings'];
+}
+
+export interface World extends Harness {
+  /** Faults every revision created after the seeded ones starts with (set before deploying). */
+  newRevisionFaults: EmergenceFaults | undefined;
+  readonly gcp: GcpEmulator;
+  readonly github: GitHubEmulator;
+  readonly runtime: EmergenceRuntime;
+  /** `git log --format=%s` of main in the emulated repository, newest first. */
+  gitLog(): string[];
+  gitShow(path: string): string;
+  /** Requests phase3, approves it and waits for the run to end; returns the run. */
+  deployAndWait(timeoutMs?: number): Promise<NonNullable<Awaited<ReturnType<Harness['liftoff']['store']['getRun']>>>>;
+  waitForState(
+    states: readonly string[],
+    timeoutMs?: number,
+  ): Promise<NonNullable<Awaited<ReturnType<Harness['liftoff']['store']['getRun']>>>>;
+  /** Everything posted in the latest run's thread, as text. */
+  threadText(): Promise<string>;
+  closeWorld(): Promise<void>;
+}
+
+/** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const seeded = new Set(options.revisionNames ?? [OLD_REVISION]);
+  const faults: { next: EmergenceFaults | undefined } = { next: undefined };
+  const runtime = emergenceRuntime({
+    analysisMs: 30,
+    skipPathMs: 1,
+    faultsFor: (revision) => (seeded.has(revision) || faults.next === undefined ? undefined : { ...faults.next }),
+  });
+  const gcp = await startGcpEmulator({
+    runtime,
+    timings: { buildQueueMs: 10, buildStepMs: 20, revisionReadyMs: 30, trafficUpdateMs: 5, ...options.gcpTimings },
+  });
+  gcp.seedRepository(`${SERVICE.region}-docker.pkg.dev/${SERVICE.project}/app`);
+  const oldImage = `${SERVICE.region}-docker.pkg.dev/${SERVICE.project}/app/emergence-app:deploy-20251008-183707`;
+  gcp.seedImage(oldImage);
+  await gcp.seedService({
+    ...SERVICE,
+    image: oldImage,
+    env: { PYTHONPATH: '/app', CONCEPT_RECALL_METRICS_ENABLED: 'true', EMERGENCE_ENV: 'production' },
+    secretEnv: { OPENAI_API_KEY: { secret: 'openai-api-key', version: 'latest', value: 'sk-test-never-shown' } },
+    allowUnauthenticated: true,
+    traffic: options.traffic ?? 'latest',
+    revisions: options.revisions ?? 1,
+    revisionNames: options.revisionNames ?? [OLD_REVISION],
+    memory: '1Gi',
+    cpu: '1',
+  });
+  const github = await startGitHubEmulator({
+    token: GITHUB_TOKEN,
+    repos: [
+      {
+        ...REPO,
+        files: {
+          'build_tag.txt': options.buildTag ?? 'IMAGE_TAG=deploy-20251008-183707\n',
+          Dockerfile: 'FROM python:3.11-slim\nCOPY . /app\nCMD ["uvicorn", "backend.main:app"]\n',
+          'requirements.txt': 'fastapi\nuvicorn\nprometheus-client==0.21.0\n',
+        },
+      },
+    ],
+  });
+  const clock = options.harness?.clock ?? new TestClock();
+  // Waits (log polling, Retry-After) move the shared clock instead of the wall clock: tests stay fast and
+  // every party (Liftoff, the Slack emulator, the signer) still agrees on the time.
+  const sleep = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5)));
+  };
+  const harness = await startHarness({
+    clock,
+    ...options.harness,
+    env: { GCP_API_ENDPOINT: gcp.endpoint, GITHUB_TOKEN, GITHUB_API_URL: github.apiUrl, ...options.harness?.env },
+    liftoff: {
+      githubMode: 'test',
+      sleep,
+      outboxIntervalMs: 100,
+      pipelineTimings: { buildPollMs: 20, revisionReadyMs: 10_000, trafficMs: 10_000, driverLeaseMs: 30_000 },
+      ...options.harness?.liftoff,
+    },
+  });
+  const repoDir = github.repoDir(REPO.owner, REPO.name);
+  const git = (...args: string[]): string => execFileSync('git', ['-C', repoDir, ...args], { encoding: 'utf8' });
+  const world: World = {
+    ...harness,
+    get newRevisionFaults() {
+      return faults.next;
+    },
+    set newRevisionFaults(value) {
+      faults.next = value;
+    },
+    gcp,
+    github,
+    runtime,
+    gitLog: () => git('log', '--format=%s', 'main').trim().split('\n'),
+    gitShow: (path) => git('show', `main:${path}`),
+    async waitForState(states, timeoutMs = 20_000) {
+      return waitFor(
+        async () => {
+          const [run] = await harness.liftoff.store.listRuns({ limit: 1 });
+          return run !== undefined && states.includes(run.state) ? run : undefined;
+        },
+        `a run in ${states.join('/')}`,
+        timeoutMs,
+      );
+    },
+    async deployAndWait(timeoutMs = 30_000) {
+      await harness.deploy('phase3');
+      const request = await harness.waitForRequest();
+      await harness.click('approve', request, USERS.approver);
+      return world.waitForState(['succeeded', 'rolled_back', 'failed', 'cancelled'], timeoutMs);
+    },
+    async threadText() {
+      const [run] = await harness.liftoff.store.listRuns({ limit: 1 });
+      return harness.emulator.messages
+        .filter((m) => m.channel === CHANNEL && run?.messageTs != null && m.thread_ts === run.messageTs)
+        .map((m) => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`)
+        .join('\n');
+    },
+    async closeWorld() {
+      await harness.close();
+      await gcp.close();
+      await github.close();
+      await runtime.stopAll();
+    },
+  };
+  return world;
+}
