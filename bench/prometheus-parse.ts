@@ -233,7 +233,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 const oursMs = median(perRound[0] ?? []);
 printTable([
-  ['parser', 'ms / parse', 'parses / s', 'vs ours'],
+  ['parser', 'ms / parse', 'parses / s', 'time vs ours'],
   ...candidates.map((candidate, index) => {
     const ms = median(perRound[index] ?? []);
     return [

@@ -43,6 +43,8 @@ export interface LiftoffOptions {
   /** How often the outbox is offered to GitHub again. */
   readonly outboxIntervalMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** How often runs left by a dead process are looked for. */
+  readonly resumeIntervalMs?: number;
 }
 
 export interface RunningLiftoff {
@@ -224,7 +226,13 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       .finally(() => (draining = undefined));
   }, options.outboxIntervalMs ?? 5_000);
   outboxTimer.unref();
-  await pipeline?.resumeAll();
+  // Runs left by a process that died are picked up once its lease on them lapses.
+  const resume = (): void => {
+    pipeline?.resumeAll().catch((error: unknown) => logger.error('resuming runs failed', error));
+  };
+  resume();
+  const resumer = setInterval(resume, options.resumeIntervalMs ?? 10_000);
+  resumer.unref();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -239,6 +247,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       stopping ??= (async () => {
         clearInterval(sweeper);
         clearInterval(outboxTimer);
+        clearInterval(resumer);
         await receiver.stop();
         await pipeline?.stop();
         await draining;

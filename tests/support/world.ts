@@ -54,8 +54,17 @@ export interface World extends Harness {
   closeWorld(): Promise<void>;
 }
 
-/** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
+export interface Emulators {
+  readonly gcp: GcpEmulator;
+  readonly github: GitHubEmulator;
+  readonly runtime: EmergenceRuntime;
+  /** Faults every revision created after the seeded ones starts with. */
+  readonly faults: { next: EmergenceFaults | undefined };
+  close(): Promise<void>;
+}
+
+/** Google Cloud (with the ÉMERGENCE service seeded as gcloud leaves it) and GitHub (the app's repository), emulated. */
+export async function startEmulators(options: WorldOptions = {}): Promise<Emulators> {
   const seeded = new Set(options.revisionNames ?? [OLD_REVISION]);
   const faults: { next: EmergenceFaults | undefined } = { next: undefined };
   const runtime = emergenceRuntime({
@@ -95,6 +104,22 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       },
     ],
   });
+  return {
+    gcp,
+    github,
+    runtime,
+    faults,
+    async close() {
+      await gcp.close();
+      await github.close();
+      await runtime.stopAll();
+    },
+  };
+}
+
+/** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const { gcp, github, runtime, faults, close } = await startEmulators(options);
   const clock = options.harness?.clock ?? new TestClock();
   // Waits (log polling, Retry-After) move the shared clock instead of the wall clock: tests stay fast and
   // every party (Liftoff, the Slack emulator, the signer) still agrees on the time.
@@ -154,9 +179,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     async closeWorld() {
       await harness.close();
-      await gcp.close();
-      await github.close();
-      await runtime.stopAll();
+      await close();
     },
   };
   return world;

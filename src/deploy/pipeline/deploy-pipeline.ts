@@ -76,7 +76,7 @@ const DEFAULT_TIMINGS: PipelineTimings = {
   revisionReadyMs: 10 * 60_000,
   trafficMs: 5 * 60_000,
   buildGraceMs: 5 * 60_000,
-  driverLeaseMs: 2 * 60_000,
+  driverLeaseMs: 30_000,
 };
 
 const ACTIVE_STATES: readonly RunState[] = [
@@ -163,6 +163,11 @@ export class DeployPipeline implements PipelinePort {
   private async drive(runId: string): Promise<void> {
     if (this.driving.has(runId) || this.stopped) return;
     this.driving.add(runId);
+    // Renewed while the run is driven here; if this process dies, another picks the run up once it lapses.
+    const renewal = setInterval(() => {
+      void this.holdDriverLease(runId).catch(() => false);
+    }, this.timings.driverLeaseMs / 3);
+    renewal.unref();
     try {
       if (!(await this.holdDriverLease(runId))) return;
       for (;;) {
@@ -176,6 +181,7 @@ export class DeployPipeline implements PipelinePort {
     } catch (error) {
       this.deps.logger.error(`run ${runId} stopped on an unexpected error; it resumes on the next start`, error);
     } finally {
+      clearInterval(renewal);
       await this.deps.store.releaseLock(`driver:${runId}`, this.deps.instanceId).catch(() => false);
       this.driving.delete(runId);
     }

@@ -9,6 +9,7 @@ import type { ParsedExposition, Sample } from './parse.js';
 import {
   familyPresence,
   formatSelector,
+  labelSetKey,
   parseSelector,
   selectSamples,
   sumBy,
@@ -83,16 +84,12 @@ function familyVerdict(expectation: FamilyExpectation, now: ParsedExposition): M
 
 type CounterDeltaExpectation = NonNullable<Expect['counterDeltas']>[number];
 
-function seriesKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /** The `_created` timestamps of a `_total` counter's series, by label set (empty when the exposition has none). */
 function createdTimes(exposition: ParsedExposition, selector: SeriesSelector): Map<string, number> {
   const times = new Map<string, number>();
   if (!selector.metric.endsWith('_total')) return times;
   const created = { metric: `${selector.metric.slice(0, -'_total'.length)}_created`, matchers: selector.matchers };
-  for (const sample of selectSamples(exposition, created)) times.set(seriesKey(sample.labels), sample.value);
+  for (const sample of selectSamples(exposition, created)) times.set(labelSetKey(sample.labels), sample.value);
   return times;
 }
 
@@ -118,14 +115,14 @@ export function counterIncrease(
   const nowSamples = selectSamples(now, selector);
   if (nowSamples.length === 0) return null;
   const beforeByKey = new Map<string, number>();
-  for (const sample of selectSamples(before, selector)) beforeByKey.set(seriesKey(sample.labels), sample.value);
+  for (const sample of selectSamples(before, selector)) beforeByKey.set(labelSetKey(sample.labels), sample.value);
   const createdNow = createdTimes(now, selector);
   const createdBefore = createdTimes(before, selector);
   let delta = 0;
   let total = 0;
   let resets = 0;
   for (const sample of nowSamples) {
-    const key = seriesKey(sample.labels);
+    const key = labelSetKey(sample.labels);
     const previous = beforeByKey.get(key) ?? 0;
     const bornBefore = createdBefore.get(key);
     const bornNow = createdNow.get(key);

@@ -4,7 +4,7 @@
  */
 import { formatLabels, formatValue } from './format.js';
 import { parseFloatText, type ParsedExposition } from './parse.js';
-import { findFamily, matchesLabels, type LabelMatcher } from './series.js';
+import { findFamily, labelSetKey, matchesLabels, type LabelMatcher } from './series.js';
 
 export interface Bucket {
   /** The `le` label as a number; `Infinity` for `+Inf`. */
@@ -34,13 +34,7 @@ interface SeriesBuilder {
 }
 
 function withoutLe(labels: Readonly<Record<string, string>>): Record<string, string> {
-  const rest: Record<string, string> = {};
-  for (const [name, value] of Object.entries(labels)) if (name !== 'le') rest[name] = value;
-  return rest;
-}
-
-function labelKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(labels).filter(([name]) => name !== 'le'));
 }
 
 /**
@@ -57,7 +51,7 @@ export function histogramSeries(
   const sumName = `${name}_sum`;
   const byKey = new Map<string, SeriesBuilder>();
   const builderFor = (labels: Record<string, string>): SeriesBuilder => {
-    const key = labelKey(labels);
+    const key = labelSetKey(labels);
     let builder = byKey.get(key);
     if (builder === undefined) {
       builder = { labels, buckets: [], badBounds: [], count: null, sum: null };

@@ -172,14 +172,16 @@ const ALL_SUFFIXES: readonly string[] = [
 ];
 
 /** Whether a family's samples may carry its name unchanged. */
-function allowsBareName(type: MetricType, format: ExpositionFormat): boolean {
+function allowsBareName(type: MetricType, name: string, format: ExpositionFormat): boolean {
   switch (type) {
     case 'counter':
-      // Text: `# TYPE x_total counter` then `x_total 1`. OpenMetrics: always `x_total` under family `x`.
-      return format !== 'openmetrics';
+      // Text: `# TYPE x_total counter` then `x_total 1`. OpenMetrics: `x_total` under family `x`, though some
+      // exporters name the family `x_total` too.
+      return format !== 'openmetrics' || name.endsWith('_total');
+    case 'info':
+      return name.endsWith('_info');
     case 'histogram':
     case 'gaugehistogram':
-    case 'info':
       return false;
     default:
       return true;
@@ -485,7 +487,7 @@ class ExpositionParser {
     if (cached !== undefined) return cached;
     const exact = this.#byName.get(name);
     let family: FamilyBuilder | undefined;
-    if (exact !== undefined && (exact.typeLine === 0 || allowsBareName(exact.type, this.#format))) family = exact;
+    if (exact !== undefined && (exact.typeLine === 0 || allowsBareName(exact.type, name, this.#format))) family = exact;
     if (family === undefined) {
       for (const suffix of ALL_SUFFIXES) {
         if (!name.endsWith(suffix)) continue;

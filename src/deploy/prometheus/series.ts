@@ -2,7 +2,6 @@
  * Reading series out of a parsed exposition: PromQL-style selectors (`name{label="value", other=~"re"}`), sums, and
  * which families are there.
  */
-import { formatLabels, formatValue } from './format.js';
 import type { MetricFamily, ParsedExposition, Sample } from './parse.js';
 
 export type MatchOperator = '=' | '!=' | '=~' | '!~';
@@ -121,6 +120,11 @@ export function labelValue(labels: Readonly<Record<string, string>>, name: strin
   return Object.hasOwn(labels, name) ? (labels[name] ?? '') : '';
 }
 
+/** A key equal for equal label sets, whatever their order. */
+export function labelSetKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Whether a label set satisfies every matcher. */
 export function matchesLabels(labels: Readonly<Record<string, string>>, matchers: readonly LabelMatcher[]): boolean {
   for (const { name, op, value } of matchers) {
@@ -210,9 +214,4 @@ export function familyPresence(
     (entry.samples > 0 ? present : empty).push(entry);
   }
   return { present, empty };
-}
-
-/** `name{labels} value` lines, for messages and tests. */
-export function describeSamples(samples: readonly Sample[]): string[] {
-  return samples.map((sample) => `${sample.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
 }

@@ -83,6 +83,17 @@ describe('parseExposition: the shared fixtures', () => {
     expect(text.find((family) => family.name === 'concept_recall_detections_total')?.samples).toEqual([]);
   });
 
+  it('accepts an OpenMetrics counter or info family named like its sample', () => {
+    const parsed = families(
+      '# TYPE a_total counter\na_total 1\n# TYPE b_info info\nb_info{v="1"} 1\n# EOF\n',
+      OPENMETRICS,
+    );
+    expect(parsed.map((family) => `${family.name}:${family.type}:${family.samples.length}`)).toEqual([
+      'a_total:counter:1',
+      'b_info:info:1',
+    ]);
+  });
+
   it('reads exemplars and turns OpenMetrics seconds into milliseconds', () => {
     const [rpc] = families(
       '# TYPE rpc counter\nrpc_total 17.0 1520879607.789 # {trace_id="KOO5S4vxi0o"} 1.0 1520879607.7\n# EOF\n',
