@@ -119,7 +119,8 @@ export async function startEmulators(options: WorldOptions = {}): Promise<Emulat
 
 /** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const { gcp, github, runtime, faults, close } = await startEmulators(options);
+  const emulators = await startEmulators(options);
+  const { gcp, github, runtime, faults } = emulators;
   const clock = options.harness?.clock ?? new TestClock();
   // Waits (log polling, Retry-After) move the shared clock instead of the wall clock: tests stay fast and
   // every party (Liftoff, the Slack emulator, the signer) still agrees on the time.
@@ -179,7 +180,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     async closeWorld() {
       await harness.close();
-      await close();
+      await emulators.close();
     },
   };
   return world;
