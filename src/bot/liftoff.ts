@@ -174,6 +174,8 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
     token: slack.botToken,
     receiver,
     logger,
+    // Bolt resets a given logger to INFO unless told its level.
+    logLevel: logger.getLevel(),
     clientOptions,
     ...identity,
     tokenVerificationEnabled: false,

@@ -102,8 +102,9 @@ function msOrNull(date: Date | null): number | null {
   return date === null ? null : epochMs(date, 'date');
 }
 
+/** By its code, not `instanceof`: a native module's error class is not always the one this module sees. */
 function isSqliteError(error: unknown, code: string): boolean {
-  return error instanceof Database.SqliteError && error.code === code;
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
 
 function prepareStatements(db: Database.Database) {
