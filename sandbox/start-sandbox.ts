@@ -4,6 +4,9 @@ import type { Config } from '../src/bot/config.js';
 import { startLiftoff, type RunningLiftoff } from '../src/bot/liftoff.js';
 import { consoleRoutes, SANDBOX_CHANNEL, SANDBOX_USERS } from './console/console-routes.js';
 import { createSlackRequestSender, startSlackEmulator } from './slack/index.js';
+import path from 'node:path';
+import { startEmulatedCloud } from './emulated-cloud.js';
+import { worldRoutes } from './console/world-routes.js';
 
 /** What the sandbox sets for `runbooks/phase3.yml` when the operator has not. */
 const SANDBOX_RUNBOOK_ENV = {
@@ -34,9 +37,22 @@ export async function startSandbox(options: {
     emulator.addUser({ id: user.id, name: user.name, realName: user.realName });
   emulator.addChannel({ id: SANDBOX_CHANNEL.id, name: SANDBOX_CHANNEL.name });
   const signingSecret = randomBytes(16).toString('hex');
+  const runbookEnv = { ...SANDBOX_RUNBOOK_ENV, ...options.config.runbookEnv };
+  const githubToken = `ghp_sandbox_${randomBytes(8).toString('hex')}`;
+  // Timings a person can follow: a build takes a few seconds, a revision a second or two.
+  const cloud = await startEmulatedCloud({
+    project: runbookEnv.GCP_PROJECT ?? SANDBOX_RUNBOOK_ENV.GCP_PROJECT,
+    region: runbookEnv.GCP_REGION ?? SANDBOX_RUNBOOK_ENV.GCP_REGION,
+    githubToken,
+    repoDir: path.resolve(options.config.dataDir, 'sandbox', 'emergence-app.git'),
+    gcpTimings: { buildQueueMs: 800, buildStepMs: 2500, revisionReadyMs: 1500, trafficUpdateMs: 300 },
+    runtime: { analysisMs: 1500 },
+  });
   const config: Config = {
     ...options.config,
-    runbookEnv: { ...SANDBOX_RUNBOOK_ENV, ...options.config.runbookEnv },
+    gcpApiEndpoint: cloud.gcp.endpoint,
+    github: { token: githubToken, apiUrl: cloud.github.apiUrl },
+    runbookEnv,
   };
   // The console sends to Liftoff's own port, known only once it listens.
   const senderRef: { current?: ReturnType<typeof createSlackRequestSender> } = {};
@@ -45,7 +61,11 @@ export async function startSandbox(options: {
     slack: { mode: 'http', signingSecret, botToken: emulator.botToken, apiUrl: emulator.apiUrl },
     logger: options.logger,
     host: '127.0.0.1',
+    githubMode: 'test',
+    pipelineTimings: { buildPollMs: 1000 },
+    outboxIntervalMs: 2000,
     routes: [
+      worldRoutes(cloud),
       consoleRoutes({
         emulator,
         sender: () => {
@@ -63,6 +83,7 @@ export async function startSandbox(options: {
     async stop() {
       await liftoff.stop();
       await emulator.close();
+      await cloud.close();
     },
   };
 }

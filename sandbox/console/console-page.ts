@@ -8,7 +8,14 @@ export const CONSOLE_PAGE = /* html */ `<!doctype html>
 <style>
   :root { --border: #ddd; --muted: #616061; --accent: #1264a3; --bg: #fff; --side: #3f0e40; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d1c1d; display: grid; grid-template-columns: 220px 1fr; height: 100vh; }
+  body { margin: 0; font: 15px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d1c1d; display: grid; grid-template-columns: 200px 1fr 340px; height: 100vh; }
+  aside { border-left: 1px solid var(--border); overflow-y: auto; padding: 12px 14px; font-size: 13px; background: #fafafa; }
+  aside h2 { font-size: 14px; margin: 14px 0 6px; }
+  aside ul { list-style: none; padding: 0; margin: 0; }
+  aside li { padding: 3px 0; border-bottom: 1px solid #eee; }
+  aside .commit { cursor: pointer; color: var(--accent); background: none; border: 0; padding: 0; font-weight: 400; text-align: left; }
+  #doc { white-space: pre-wrap; background: #fff; border: 1px solid var(--border); padding: 8px; max-height: 50vh; overflow: auto; display: none; }
+  .ok { color: #007a5a; } .bad { color: #e01e5a; }
   nav { background: var(--side); color: #fff; padding: 16px; }
   nav h1 { font-size: 17px; margin: 0 0 16px; }
   nav label { display: block; font-size: 13px; opacity: .85; margin-top: 12px; }
@@ -59,6 +66,14 @@ export const CONSOLE_PAGE = /* html */ `<!doctype html>
     </form>
   </div>
 </main>
+<aside aria-label="The emulated world">
+  <h2>Faults</h2><ul id="faults"></ul>
+  <h2>Builds (Cloud Build)</h2><ul id="builds"></ul>
+  <h2>Traffic (Cloud Run)</h2><ul id="traffic"></ul>
+  <h2>Revisions</h2><ul id="revisions"></ul>
+  <h2>Repository (git log)</h2><ul id="commits"></ul>
+  <pre id="doc" tabindex="0"></pre>
+</aside>
 <script>
 const $ = (id) => document.getElementById(id);
 let state = { users: [], messages: [], ephemerals: [] };
@@ -145,6 +160,32 @@ $('feed').addEventListener('click', (event) => {
   if (b.dataset.confirm && !window.confirm(b.dataset.confirm)) return;
   post('/sandbox/action', { userId: userSelect.value, actionId: b.dataset.action, messageTs: b.dataset.ts, value: b.dataset.value || undefined });
 });
+async function refreshWorld() {
+  const world = await (await fetch('/sandbox/world')).json();
+  $('faults').innerHTML = world.faults.map((f) => '<li><label><input type="checkbox" data-fault="' + escAll(f.name) + '"' + (f.on ? ' checked' : '') + '> ' + escAll(f.label) + '</label></li>').join('');
+  $('builds').innerHTML = world.builds.map((b) => '<li>' + escAll(String(b.id).slice(0, 8)) + ' <b class="' + (b.status === 'SUCCESS' ? 'ok' : /FAIL|ERROR|TIMEOUT|CANCEL|EXPIRED/.test(b.status) ? 'bad' : '') + '">' + escAll(b.status) + '</b></li>').join('') || '<li>none yet</li>';
+  const svc = world.services[0] || { trafficStatuses: [] };
+  $('traffic').innerHTML = (svc.trafficStatuses || []).map((t) => '<li>' + escAll(t.revision || 'LATEST') + ' <b>' + escAll(t.percent || 0) + ' %</b>' + (t.tag ? ' tag ' + escAll(t.tag) : '') + '</li>').join('');
+  $('revisions').innerHTML = world.revisions.map((r) => { const ready = (r.conditions || []).find((c) => c.type === 'Ready'); return '<li>' + escAll(String(r.name).split('/').pop()) + ' <span class="' + (ready && /SUCCEEDED/.test(String(ready.state)) ? 'ok">Ready' : 'bad">' + escAll(ready ? ready.state : '?')) + '</span></li>'; }).join('');
+  $('commits').innerHTML = world.commits.map((c) => '<li><button class="commit" data-sha="' + escAll(c.sha) + '">' + escAll(c.sha.slice(0, 7)) + ' ' + escAll(c.subject) + '</button></li>').join('');
+}
+$('faults').addEventListener('change', async (event) => {
+  const box = event.target.closest('input[data-fault]');
+  if (!box) return;
+  await fetch('/sandbox/fault', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: box.dataset.fault, on: box.checked }) });
+  refreshWorld();
+});
+$('commits').addEventListener('click', async (event) => {
+  const b = event.target.closest('button[data-sha]');
+  if (!b) return;
+  const commit = await (await fetch('/sandbox/commit?sha=' + encodeURIComponent(b.dataset.sha))).json();
+  const doc = $('doc');
+  doc.style.display = 'block';
+  doc.textContent = commit.logs.length ? commit.logs.map((l) => '# ' + l.path + '\n\n' + l.content).join('\n') : 'Files changed: ' + commit.files.join(', ');
+  doc.focus();
+});
+setInterval(refreshWorld, 1500);
+refreshWorld();
 userSelect.addEventListener('change', refresh);
 new EventSource('/sandbox/events').addEventListener('changed', () => refresh());
 refresh();

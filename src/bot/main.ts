@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   if (config.slack === undefined) {
     const sandbox = await startSandbox({ config, logger });
     running = sandbox;
-    logger.info(`Liftoff sandbox: open ${sandbox.consoleUrl} (no Slack credentials set, so Slack is emulated)`);
+    logger.info(
+      `Liftoff sandbox: open ${sandbox.consoleUrl} (no Slack credentials set: Slack, Google Cloud, GitHub and the ÉMERGENCE service are emulated)`,
+    );
   } else {
     const liftoff: RunningLiftoff = await startLiftoff({ config, slack: config.slack, logger });
     running = liftoff;

@@ -1,8 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { startGcpEmulator, type GcpEmulator } from '../../sandbox/gcp/index.js';
-import { emergenceRuntime, type EmergenceRuntime } from '../../sandbox/emergence/runtime.js';
 import type { EmergenceFaults } from '../../sandbox/emergence/index.js';
-import { startGitHubEmulator, type GitHubEmulator } from '../../sandbox/github/index.js';
+import type { EmergenceRuntime } from '../../sandbox/emergence/runtime.js';
+import {
+  EMERGENCE_REPO,
+  SEEDED_REVISION,
+  startEmulatedCloud,
+  type EmulatedCloud,
+} from '../../sandbox/emulated-cloud.js';
+import type { GcpEmulator, startGcpEmulator } from '../../sandbox/gcp/index.js';
+import type { GitHubEmulator } from '../../sandbox/github/index.js';
 import {
   CHANNEL,
   PHASE3_ENV,
@@ -14,14 +20,14 @@ import {
 } from './liftoff-harness.js';
 import { TestClock } from './test-clock.js';
 
-export const REPO = { owner: 'emergence', name: 'emergence-app' } as const;
+export const REPO = EMERGENCE_REPO;
 export const GITHUB_TOKEN = 'ghp_world_test_token';
 export const SERVICE = {
   project: PHASE3_ENV.GCP_PROJECT,
   region: PHASE3_ENV.GCP_REGION,
   name: 'emergence-app',
 } as const;
-export const OLD_REVISION = 'emergence-app-00274-old';
+export const OLD_REVISION = SEEDED_REVISION;
 
 export interface WorldOptions {
   /** build_tag.txt as it stands on main (default: the team's real `IMAGE_TAG=deploy-…` line). */
@@ -54,67 +60,21 @@ export interface World extends Harness {
   closeWorld(): Promise<void>;
 }
 
-export interface Emulators {
-  readonly gcp: GcpEmulator;
-  readonly github: GitHubEmulator;
-  readonly runtime: EmergenceRuntime;
-  /** Faults every revision created after the seeded ones starts with. */
-  readonly faults: { next: EmergenceFaults | undefined };
-  close(): Promise<void>;
-}
+export type Emulators = EmulatedCloud;
 
-/** Google Cloud (with the ÉMERGENCE service seeded as gcloud leaves it) and GitHub (the app's repository), emulated. */
-export async function startEmulators(options: WorldOptions = {}): Promise<Emulators> {
-  const seeded = new Set(options.revisionNames ?? [OLD_REVISION]);
-  const faults: { next: EmergenceFaults | undefined } = { next: undefined };
-  const runtime = emergenceRuntime({
-    analysisMs: 30,
-    skipPathMs: 1,
-    faultsFor: (revision) => (seeded.has(revision) || faults.next === undefined ? undefined : { ...faults.next }),
+/** The emulated cloud with fast timings for tests. */
+export function startEmulators(options: WorldOptions = {}): Promise<Emulators> {
+  return startEmulatedCloud({
+    project: SERVICE.project,
+    region: SERVICE.region,
+    githubToken: GITHUB_TOKEN,
+    runtime: { analysisMs: 30, skipPathMs: 1 },
+    gcpTimings: { buildQueueMs: 10, buildStepMs: 20, revisionReadyMs: 30, trafficUpdateMs: 5, ...options.gcpTimings },
+    ...(options.buildTag === undefined ? {} : { buildTag: options.buildTag }),
+    ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
+    ...(options.revisions === undefined ? {} : { revisions: options.revisions }),
+    ...(options.revisionNames === undefined ? {} : { revisionNames: options.revisionNames }),
   });
-  const gcp = await startGcpEmulator({
-    runtime,
-    timings: { buildQueueMs: 10, buildStepMs: 20, revisionReadyMs: 30, trafficUpdateMs: 5, ...options.gcpTimings },
-  });
-  gcp.seedRepository(`${SERVICE.region}-docker.pkg.dev/${SERVICE.project}/app`);
-  const oldImage = `${SERVICE.region}-docker.pkg.dev/${SERVICE.project}/app/emergence-app:deploy-20251008-183707`;
-  gcp.seedImage(oldImage);
-  await gcp.seedService({
-    ...SERVICE,
-    image: oldImage,
-    env: { PYTHONPATH: '/app', CONCEPT_RECALL_METRICS_ENABLED: 'true', EMERGENCE_ENV: 'production' },
-    secretEnv: { OPENAI_API_KEY: { secret: 'openai-api-key', version: 'latest', value: 'sk-test-never-shown' } },
-    allowUnauthenticated: true,
-    traffic: options.traffic ?? 'latest',
-    revisions: options.revisions ?? 1,
-    revisionNames: options.revisionNames ?? [OLD_REVISION],
-    memory: '1Gi',
-    cpu: '1',
-  });
-  const github = await startGitHubEmulator({
-    token: GITHUB_TOKEN,
-    repos: [
-      {
-        ...REPO,
-        files: {
-          'build_tag.txt': options.buildTag ?? 'IMAGE_TAG=deploy-20251008-183707\n',
-          Dockerfile: 'FROM python:3.11-slim\nCOPY . /app\nCMD ["uvicorn", "backend.main:app"]\n',
-          'requirements.txt': 'fastapi\nuvicorn\nprometheus-client==0.21.0\n',
-        },
-      },
-    ],
-  });
-  return {
-    gcp,
-    github,
-    runtime,
-    faults,
-    async close() {
-      await gcp.close();
-      await github.close();
-      await runtime.stopAll();
-    },
-  };
 }
 
 /** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
