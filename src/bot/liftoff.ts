@@ -11,6 +11,7 @@ import { slackThreadReporter } from '../adapters/slack/thread-reporter.js';
 import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-pipeline.js';
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
 import { deployLogFromRun } from '../ui/deploy-log.js';
+import { liveMetrics } from '../deploy/live-metrics.js';
 import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
 import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
@@ -192,6 +193,10 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       audit: (entry) => store.appendAudit({ ...entry, at: clock.now() }),
       metrics,
       logger,
+      liveMetrics:
+        cloud === undefined
+          ? undefined
+          : (input) => liveMetrics({ cloudRun: cloud.cloudRun, prober: cloud.prober, catalog: () => catalog }, input),
     },
     { store, clock },
   );

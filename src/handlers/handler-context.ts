@@ -1,5 +1,6 @@
 import type { Logger } from '@slack/bolt';
 import type { DeployDesk } from '../deploy/deploy-desk.js';
+import type { LiveMetricsResult } from '../deploy/live-metrics.js';
 import type { AuditEntry } from '../deploy/ports.js';
 import type { RunbookCatalog } from '../deploy/runbook/loader.js';
 import type { BotMetrics } from '../bot/bot-metrics.js';
@@ -11,6 +12,9 @@ export interface HandlerContext {
   readonly audit: (entry: Omit<AuditEntry, 'at'>) => Promise<void>;
   readonly metrics: BotMetrics;
   readonly logger: Logger;
+  /** The live metrics snapshot; absent when Liftoff has no cloud access configured. */
+  readonly liveMetrics:
+    ((input: { runbook: string | undefined; compare: boolean }) => Promise<LiveMetricsResult>) | undefined;
 }
 
 /** One line naming an unexpected failure for the user, with no internals. */

@@ -2,11 +2,11 @@ import type { App } from '@slack/bolt';
 import type { HandlerContext } from './handler-context.js';
 
 /**
- * `/rollback` and `/metrics` need the Cloud Run and Prometheus adapters, which are not part of this build yet.
- * They answer honestly instead of timing out, and the attempt is audited.
+ * `/rollback` needs the Cloud Run and Prometheus adapters, which are not part of this build yet.
+ * It answers honestly instead of timing out, and the attempt is audited.
  */
 export function registerPendingCommands(app: App, ctx: HandlerContext): void {
-  for (const command of ['/rollback', '/metrics'] as const) {
+  for (const command of ['/rollback'] as const) {
     app.command(command, async ({ body, ack }) => {
       await ack({
         response_type: 'ephemeral',

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Clock, Store } from '../deploy/ports.js';
 import { registerDecisionActions } from './decision-actions.js';
 import { registerDeployCommand } from './deploy-command.js';
+import { registerMetricsCommand } from './metrics-command.js';
 import type { HandlerContext } from './handler-context.js';
 import { registerPendingCommands } from './not-yet-available.js';
 import { retryGuard } from './retry-guard.js';
@@ -11,5 +12,6 @@ export function registerHandlers(app: App, ctx: HandlerContext, idempotency: { s
   app.use(retryGuard(idempotency.store, idempotency.clock));
   registerDeployCommand(app, ctx);
   registerDecisionActions(app, ctx);
+  registerMetricsCommand(app, ctx);
   registerPendingCommands(app, ctx);
 }
