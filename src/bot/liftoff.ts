@@ -12,6 +12,7 @@ import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
 import { deployLogFromRun } from '../ui/deploy-log.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
+import { RollbackDesk } from '../deploy/rollback.js';
 import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
 import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
@@ -113,6 +114,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
     ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
   };
   const client = new WebClient(slack.botToken, clientOptions);
+  const directory = slackUserGroupDirectory(client, clock);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cloud =
     options.cloud ??
@@ -147,7 +149,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   const desk = new DeployDesk({
     store,
     clock,
-    directory: slackUserGroupDirectory(client, clock),
+    directory,
     catalog: () => catalog,
     liveFacts:
       options.liveFacts ??
@@ -199,6 +201,16 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           : (input) => liveMetrics({ cloudRun: cloud.cloudRun, prober: cloud.prober, catalog: () => catalog }, input),
     },
     { store, clock },
+    cloud === undefined
+      ? undefined
+      : new RollbackDesk({
+          store,
+          clock,
+          directory,
+          catalog: () => catalog,
+          cloudRun: cloud.cloudRun,
+          prober: cloud.prober,
+        }),
   );
 
   let port: number;

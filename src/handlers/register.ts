@@ -4,14 +4,20 @@ import { registerDecisionActions } from './decision-actions.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerMetricsCommand } from './metrics-command.js';
 import type { HandlerContext } from './handler-context.js';
-import { registerPendingCommands } from './not-yet-available.js';
+import { registerRollback } from './rollback.js';
+import type { RollbackDesk } from '../deploy/rollback.js';
 import { retryGuard } from './retry-guard.js';
 
 /** Every Slack surface Liftoff answers. */
-export function registerHandlers(app: App, ctx: HandlerContext, idempotency: { store: Store; clock: Clock }): void {
+export function registerHandlers(
+  app: App,
+  ctx: HandlerContext,
+  idempotency: { store: Store; clock: Clock },
+  rollback: RollbackDesk | undefined,
+): void {
   app.use(retryGuard(idempotency.store, idempotency.clock));
   registerDeployCommand(app, ctx);
   registerDecisionActions(app, ctx);
   registerMetricsCommand(app, ctx);
-  registerPendingCommands(app, ctx);
+  registerRollback(app, ctx, rollback);
 }

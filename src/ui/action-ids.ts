@@ -2,4 +2,6 @@
 export const ACTION_IDS = {
   approve: 'liftoff_approve',
   deny: 'liftoff_deny',
+  rollbackPick: 'liftoff_rollback_pick',
+  rollbackConfirm: 'liftoff_rollback_confirm',
 } as const satisfies Record<string, string>;

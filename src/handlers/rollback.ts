@@ -1,0 +1,127 @@
+import type { App, RespondArguments } from '@slack/bolt';
+import type { RollbackDesk } from '../deploy/rollback.js';
+import { parseRollbackCommand } from '../deploy/rollback-command.js';
+import { ACTION_IDS } from '../ui/action-ids.js';
+import type { SlackMessage } from '../ui/plan-message.js';
+import { invalidCommandMessage } from '../ui/replies.js';
+import { rollbackChoicesMessage, rollbackConfirmMessage, rollbackReply } from '../ui/rollback-message.js';
+import { failureText, type HandlerContext } from './handler-context.js';
+import { buttonActionSchema, slashCommandSchema } from './payloads.js';
+
+const ephemeral = (message: SlackMessage, replace = false): RespondArguments => ({
+  response_type: 'ephemeral',
+  replace_original: replace,
+  ...message,
+});
+
+/** `/rollback` and its two buttons: list → confirm → traffic moved, reported in the channel. */
+export function registerRollback(app: App, ctx: HandlerContext, rollback: RollbackDesk | undefined): void {
+  app.command('/rollback', async ({ body, ack, respond }) => {
+    const parsedBody = slashCommandSchema.safeParse(body);
+    if (!parsedBody.success) {
+      await ack(ephemeral(invalidCommandMessage('/rollback', 'Slack sent a command Liftoff cannot read', '')));
+      return;
+    }
+    const command = parsedBody.data;
+    const record = (outcome: string): Promise<void> => {
+      ctx.metrics.countRequest('/rollback', outcome.split(':')[0] ?? outcome);
+      return ctx.audit({
+        actorId: command.user_id,
+        action: `/rollback ${command.text}`.slice(0, 500),
+        runId: null,
+        outcome,
+      });
+    };
+    const parsed = parseRollbackCommand(
+      command.text,
+      ctx.catalog().runbooks.map((r) => r.runbook.name),
+    );
+    if (parsed.kind === 'invalid') {
+      await ack(ephemeral(invalidCommandMessage('/rollback', parsed.problem, parsed.input)));
+      return record(`refused: ${parsed.problem}`);
+    }
+    if (parsed.kind === 'stop') {
+      await ack(
+        ephemeral({
+          text: "`/rollback --stop` (max instances to 0) is not available in this build: run `gcloud run services update <service> --max-instances 0` after an approver agrees, and undo it with the runbook's maxInstances.",
+          blocks: [],
+        }),
+      );
+      return record('refused: --stop not available');
+    }
+    if (rollback === undefined) {
+      await ack(
+        ephemeral({
+          text: '/rollback needs GITHUB_TOKEN and Google Cloud access configured; this Liftoff has neither.',
+          blocks: [],
+        }),
+      );
+      return record('refused: not configured');
+    }
+    await ack();
+    try {
+      if (parsed.kind === 'list') {
+        const result = await rollback.list({ runbook: parsed.runbook, userId: command.user_id });
+        await respond(
+          ephemeral(
+            result.kind === 'choices' ? rollbackChoicesMessage(result) : rollbackReply(result, command.user_id),
+          ),
+        );
+        return await record(result.kind === 'choices' ? 'ok: listed' : `refused: ${result.kind}`);
+      }
+      const plan = await rollback.plan({ runbook: parsed.runbook, revision: parsed.revision, userId: command.user_id });
+      await respond(
+        ephemeral(plan.kind === 'confirm' ? rollbackConfirmMessage(plan) : rollbackReply(plan, command.user_id)),
+      );
+      return await record(plan.kind === 'confirm' ? 'ok: confirmation shown' : `refused: ${plan.kind}`);
+    } catch (error) {
+      ctx.logger.error(`/rollback ${command.text} failed`, error);
+      await respond(ephemeral({ text: failureText('prepare the rollback'), blocks: [] })).catch((e: unknown) =>
+        ctx.logger.error('respond failed', e),
+      );
+      await record('error');
+    }
+  });
+
+  for (const [actionId, step] of [
+    [ACTION_IDS.rollbackPick, 'pick'],
+    [ACTION_IDS.rollbackConfirm, 'confirm'],
+  ] as const) {
+    app.action(actionId, async ({ body, ack, respond }) => {
+      await ack();
+      const parsed = buttonActionSchema.safeParse(body);
+      const [runbook, revision] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+      if (!parsed.success || runbook === undefined || revision === undefined || rollback === undefined) return;
+      const userId = parsed.data.user.id;
+      let outcome = 'error';
+      try {
+        if (step === 'pick') {
+          const plan = await rollback.plan({ runbook, revision, userId });
+          await respond(
+            ephemeral(plan.kind === 'confirm' ? rollbackConfirmMessage(plan) : rollbackReply(plan, userId), true),
+          );
+          outcome = plan.kind === 'confirm' ? 'ok: confirmation shown' : `refused: ${plan.kind}`;
+        } else {
+          const result = await rollback.execute({ runbook, revision, userId });
+          if (result.kind === 'rolled_back') {
+            await respond({ response_type: 'in_channel', replace_original: false, ...rollbackReply(result, userId) });
+            await respond({ delete_original: true }).catch(() => undefined);
+          } else {
+            await respond(ephemeral(rollbackReply(result, userId)));
+          }
+          outcome = result.kind === 'rolled_back' ? `ok: rolled back to ${revision}` : `refused: ${result.kind}`;
+        }
+      } catch (error) {
+        ctx.logger.error(`rollback ${step} ${revision} failed`, error);
+        await respond(ephemeral({ text: failureText(`roll back to ${revision}`), blocks: [] })).catch(() => undefined);
+      }
+      ctx.metrics.countRequest(`rollback_${step}`, outcome.split(':')[0] ?? outcome);
+      await ctx.audit({
+        actorId: userId,
+        action: `button rollback ${step} ${runbook} ${revision}`,
+        runId: null,
+        outcome,
+      });
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import type { KnownBlock } from '@slack/types';
+import type { RollbackListResult, RollbackPlanResult, RollbackResult } from '../deploy/rollback.js';
+import { ACTION_IDS } from './action-ids.js';
+import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
+import { plainText, utcDateTime } from './format.js';
+import type { SlackMessage } from './plan-message.js';
+import { lockDescription } from './replies.js';
+
+const say = (text: string): SlackMessage => ({
+  text: truncate(text, 3000),
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
+});
+
+/** The value a rollback button carries: runbook and revision, both plain names. */
+export function rollbackValue(runbook: string, revision: string): string {
+  return `${runbook} ${revision}`;
+}
+
+export function rollbackChoicesMessage(result: Extract<RollbackListResult, { kind: 'choices' }>): SlackMessage {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plainText(truncate(`Roll back ${result.runbook} → ${result.service}`, 150)) },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`Serving now: ${escapeMrkdwn(result.serving, 400)}`, 3000) }],
+    },
+  ];
+  for (const r of result.revisions.slice(0, 20)) {
+    const facts = [
+      `${r.state === 'ready' ? ':large_green_circle: Ready' : r.state === 'failed' ? ':red_circle: not Ready' : ':large_yellow_circle: pending'}`,
+      `${r.percent} %`,
+      ...(r.tags.length === 0 ? [] : [`tags ${r.tags.map((t) => inlineCode(t)).join(' ')}`]),
+      ...(r.createdAt === null ? [] : [utcDateTime(r.createdAt)]),
+    ].join(' · ');
+    const canTarget = r.state === 'ready' && r.percent < 100;
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`${inlineCode(r.name)}\n${facts}\n${r.image === null ? '' : escapeMrkdwn(r.image, 300)}`, 3000),
+      },
+      ...(canTarget
+        ? {
+            accessory: {
+              type: 'button',
+              action_id: ACTION_IDS.rollbackPick,
+              text: plainText('Roll back to this'),
+              value: rollbackValue(result.runbook, r.name),
+            },
+          }
+        : {}),
+    });
+  }
+  return { text: `Revisions of ${result.service}`, blocks };
+}
+
+export function rollbackConfirmMessage(plan: Extract<RollbackPlanResult, { kind: 'confirm' }>): SlackMessage {
+  return {
+    text: `Roll back ${plan.runbook} to ${plan.revision}?`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `*Roll back ${escapeMrkdwn(plan.runbook)} to ${inlineCode(plan.revision)}?*\nBefore: ${escapeMrkdwn(plan.before, 500)}\nAfter: ${escapeMrkdwn(plan.after, 500)}\nThe service stays locked afterwards until someone runs ${inlineCode(`/deploy unlock ${plan.runbook}`)}.`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION_IDS.rollbackConfirm,
+            style: 'danger',
+            text: plainText('Roll back'),
+            value: rollbackValue(plan.runbook, plan.revision),
+            confirm: {
+              title: plainText('Move production traffic?'),
+              text: {
+                type: 'mrkdwn',
+                text: truncate(`${escapeMrkdwn(plan.before, 200)} → ${escapeMrkdwn(plan.after, 200)}`, 300),
+              },
+              confirm: plainText('Roll back'),
+              deny: plainText('Back'),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Every answer of the rollback flow but the list and the confirmation. */
+export function rollbackReply(
+  result: Exclude<RollbackResult | RollbackPlanResult | RollbackListResult, { kind: 'confirm' | 'choices' }>,
+  byUserId: string,
+): SlackMessage {
+  switch (result.kind) {
+    case 'rolled_back':
+      return say(
+        `:rewind: ${mention(byUserId)} rolled ${inlineCode(result.runbook)} back to ${inlineCode(result.revision)}.\nBefore: ${escapeMrkdwn(result.before, 500)}\nAfter: ${escapeMrkdwn(result.after, 500)}\nHealth: ${escapeMrkdwn(result.health, 300)}\n:lock: ${lockDescription(result.freeze)}`,
+      );
+    case 'target_unusable':
+      return say(
+        `:x: Cannot roll back to ${inlineCode(result.revision)}: ${escapeMrkdwn(result.why, 300)}.${result.lastGoodImage === null ? '' : ` The last good image is ${inlineCode(result.lastGoodImage, 300)}: redeploy it with ${inlineCode(`/deploy ${result.runbook}`)} once the tag points at it, or pick another revision with ${inlineCode(`/rollback ${result.runbook}`)}.`}`,
+      );
+    case 'deploy_running':
+      return say(
+        `:no_entry: A deploy holds the service: ${lockDescription(result.lock)}. Cancel it with ${inlineCode('/deploy cancel')}: after its deploy step, cancelling rolls it back to the traffic that served before.`,
+      );
+    case 'already_serving':
+      return say(`${inlineCode(result.revision)} already serves all the traffic of ${inlineCode(result.runbook)}.`);
+    case 'conflict':
+      return say(
+        `:x: Cloud Run refused the traffic change: ${escapeMrkdwn(result.message, 500)}. Nothing was overwritten; look at the service and try again.`,
+      );
+    case 'unavailable':
+      return say(`:x: ${escapeMrkdwn(result.reason, 500)}`);
+    case 'choose_runbook':
+      return say(`Which runbook? ${result.known.map((k) => inlineCode(k)).join(', ')}`);
+    case 'unknown_runbook':
+      return say(
+        `:warning: There is no runbook ${inlineCode(result.name, 60)}. Known: ${result.known.map((k) => inlineCode(k)).join(', ') || 'none'}.`,
+      );
+    case 'invalid_runbook':
+      return say(
+        `:x: The runbook ${inlineCode(result.name)} is invalid:\n${result.errors.map((e) => `• ${escapeMrkdwn(e, 300)}`).join('\n')}`,
+      );
+    case 'forbidden':
+      return say(
+        `:no_entry: Only deployers may roll back. Who can: ${result.decision.whoCan.length === 0 ? 'anyone' : result.decision.whoCan.map(mention).join(', ')}.`,
+      );
+  }
+}
