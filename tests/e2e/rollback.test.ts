@@ -1,7 +1,7 @@
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
 import { OLD_REVISION, SERVICE, startWorld, type World } from '../support/world.js';
 
-async function servingNow(w: World): Promise<string[]> {
+function servingNow(w: World): string[] {
   const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
   return (svc?.trafficStatuses ?? [])
     .filter((t) => (t.percent ?? 0) > 0)
@@ -69,7 +69,7 @@ describe('/rollback over the emulated Cloud Run', () => {
       'the rollback report',
       10_000,
     );
-    expect(await servingNow(w)).toEqual([`${OLD_REVISION}=100`]);
+    expect(servingNow(w)).toEqual([`${OLD_REVISION}=100`]);
     expect(
       w.emulator.responses.filter((r) => r.response_type === 'in_channel' && (r.text ?? '').includes('rolled')),
     ).toHaveLength(1);
