@@ -13,6 +13,7 @@ import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
 import { deployLogFromRun } from '../ui/deploy-log.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
+import { preflightFromPorts } from '../deploy/preflight.js';
 import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
 import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
@@ -157,6 +158,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       unreadLiveFacts('GITHUB_TOKEN is not set, so Liftoff reads neither the repository nor the service'),
     notifier: slackRequestNotifier(client),
     pipeline: options.pipeline ?? pipeline ?? waitingPipeline,
+    ...(cloud === undefined ? {} : { preflight: preflightFromPorts({ repo: cloud.repo, cloudRun: cloud.cloudRun }) }),
   });
   const outboxOwner = cloud?.instanceId ?? 'liftoff';
   const drain = (): Promise<number> =>

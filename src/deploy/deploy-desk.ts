@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
 import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.js';
+import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
 import type { Clock, LockLease, Store } from './ports.js';
 import { LOCK_HOLDING_STATES, serviceKey, type Run } from './run.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
@@ -33,6 +34,8 @@ export interface DeployDeskDeps {
   readonly notifier: RequestNotifier;
   readonly pipeline: PipelinePort;
   readonly newRunId?: () => string;
+  /** Runs the runbook's preflight at request time and again at approval; absent without cloud access. */
+  readonly preflight?: PreflightRunner;
 }
 
 type Refusal =
@@ -56,6 +59,7 @@ export type DecisionResult =
   | { readonly kind: 'already_decided'; readonly run: Run }
   | { readonly kind: 'expired'; readonly run: Run }
   | { readonly kind: 'locked'; readonly lock: LockLease; readonly run: Run }
+  | { readonly kind: 'preflight_failed'; readonly run: Run; readonly failed: PreflightResult }
   | { readonly kind: 'approved'; readonly run: Run }
   | { readonly kind: 'denied'; readonly run: Run };
 
@@ -125,9 +129,11 @@ export class DeployDesk {
     const lock = await this.deps.store.getLock(key, now);
     if (lock !== undefined && !input.dryRun) return { kind: 'locked', lock };
     const expiresAt = new Date(now.getTime() + runbook.approval.timeout);
+    const [live, preflight] = await Promise.all([this.deps.liveFacts.read(runbook), this.deps.preflight?.(runbook)]);
     const plan = buildPlan({
       runbook,
-      live: await this.deps.liveFacts.read(runbook),
+      live,
+      ...(preflight === undefined ? {} : { preflight }),
       requestedBy: input.userId,
       requestedAt: now,
       expiresAt,
@@ -186,6 +192,11 @@ export class DeployDesk {
     const withdrawing = input.decision === 'deny' && input.userId === run.requesterId;
     if (!access.allowed && !withdrawing) return { kind: 'forbidden', decision: access, role: 'approve' };
 
+    if (input.decision === 'approve' && this.deps.preflight !== undefined) {
+      // Checked again at approval: CI may have gone red, or the service changed, since the request.
+      const failed = blockingPreflight(await this.deps.preflight(runbook));
+      if (failed !== undefined) return { kind: 'preflight_failed', run, failed };
+    }
     const decision = { by: input.userId, at: now };
     const result =
       input.decision === 'approve'

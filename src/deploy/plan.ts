@@ -36,7 +36,16 @@ export const planSchema = z.object({
   env: z.array(z.object({ name: z.string(), change: z.enum(['add', 'update', 'unchanged', 'unknown']) })),
   changes: z.array(z.string()),
   checks: z.array(z.object({ name: z.string(), kind: z.string(), severity: z.string() })),
-  preflight: z.array(z.object({ name: z.string(), kind: z.string(), severity: z.string() })),
+  /** `ok`/`measured` are null until the preflight ran (it needs GitHub and Cloud Run access). */
+  preflight: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.string(),
+      severity: z.string(),
+      ok: z.boolean().nullable(),
+      measured: z.string().nullable(),
+    }),
+  ),
   approvers: z.array(z.string()),
   selfApproval: z.boolean(),
   requestedBy: z.string(),
@@ -93,6 +102,7 @@ export function buildPlan(input: {
   readonly requestedAt: Date;
   readonly expiresAt: Date;
   readonly warnings: readonly string[];
+  readonly preflight?: readonly { readonly name: string; readonly ok: boolean; readonly measured: string }[];
 }): Plan {
   const { runbook, live } = input;
   const currentSettings = live.service.status === 'read' ? live.service.value.settings : undefined;
@@ -125,7 +135,16 @@ export function buildPlan(input: {
       })),
     changes: [...runbook.changes],
     checks: runbook.verify.checks.map((c) => ({ name: c.name, kind: c.kind, severity: c.severity })),
-    preflight: runbook.preflight.map((c) => ({ name: c.name, kind: c.kind, severity: c.severity })),
+    preflight: runbook.preflight.map((c) => {
+      const result = input.preflight?.find((r) => r.name === c.name);
+      return {
+        name: c.name,
+        kind: c.kind,
+        severity: c.severity,
+        ok: result?.ok ?? null,
+        measured: result?.measured ?? null,
+      };
+    }),
     approvers: [...runbook.access.approvers],
     selfApproval: runbook.access.selfApproval,
     requestedBy: input.requestedBy,

@@ -71,7 +71,11 @@ export function planBlocks(plan: Plan): KnownBlock[] {
   }
   const checkLine = (c: { name: string; kind: string; severity: string }): string =>
     `• ${escapeMrkdwn(c.name, 100)} _(${c.kind}${c.severity === 'advisory' ? ', advisory' : ''})_`;
-  if (plan.preflight.length > 0) blocks.push(section(`*Preflight*\n${plan.preflight.map(checkLine).join('\n')}`));
+  const preflightLine = (c: Plan['preflight'][number]): string =>
+    c.ok === null
+      ? `${checkLine(c)} _not run_`
+      : `${c.ok ? ':white_check_mark:' : c.severity === 'advisory' ? ':warning:' : ':x:'} ${escapeMrkdwn(c.name, 100)}: ${escapeMrkdwn(c.measured ?? '', 200)}`;
+  if (plan.preflight.length > 0) blocks.push(section(`*Preflight*\n${plan.preflight.map(preflightLine).join('\n')}`));
   if (plan.checks.length > 0) blocks.push(section(`*Checks before traffic*\n${plan.checks.map(checkLine).join('\n')}`));
   if (plan.warnings.length > 0) {
     blocks.push(section(plan.warnings.map((w) => `:warning: ${escapeMrkdwn(w, 500)}`).join('\n')));
@@ -89,27 +93,34 @@ function header(plan: Plan, status: string): KnownBlock {
 }
 
 /** The request in the channel, waiting for a decision. */
+/** A required preflight that failed at request time: the request can only be denied. */
+export function failedPreflight(plan: Plan): Plan['preflight'][number] | undefined {
+  return plan.preflight.find((p) => p.severity === 'required' && p.ok === false);
+}
+
 export function requestMessage(run: Run, plan: Plan): SlackMessage {
+  const blocked = failedPreflight(plan);
+  const approve: ActionsBlock['elements'][number] = {
+    type: 'button',
+    action_id: ACTION_IDS.approve,
+    style: 'primary',
+    text: plainText('Approve'),
+    value: run.id,
+    confirm: {
+      title: plainText('Deploy to production?'),
+      text: {
+        type: 'mrkdwn',
+        text: `Build and deploy ${inlineCode(plan.runbook)} to ${inlineCode(plan.service.name)}.`,
+      },
+      confirm: plainText('Approve'),
+      deny: plainText('Back'),
+    },
+  };
   const actions: ActionsBlock = {
     type: 'actions',
     block_id: 'liftoff_decision',
     elements: [
-      {
-        type: 'button',
-        action_id: ACTION_IDS.approve,
-        style: 'primary',
-        text: plainText('Approve'),
-        value: run.id,
-        confirm: {
-          title: plainText('Deploy to production?'),
-          text: {
-            type: 'mrkdwn',
-            text: `Build and deploy ${inlineCode(plan.runbook)} to ${inlineCode(plan.service.name)}.`,
-          },
-          confirm: plainText('Approve'),
-          deny: plainText('Back'),
-        },
-      },
+      ...(blocked === undefined ? [approve] : []),
       { type: 'button', action_id: ACTION_IDS.deny, style: 'danger', text: plainText('Deny'), value: run.id },
     ],
   };
@@ -123,6 +134,13 @@ export function requestMessage(run: Run, plan: Plan): SlackMessage {
       ...planBlocks(plan),
       { type: 'divider' },
       context(`*Who may approve:* ${whoMayApprove(plan)} · *expires* ${slackDate(run.expiresAt)}`),
+      ...(blocked === undefined
+        ? []
+        : [
+            section(
+              `:no_entry: *Approve is disabled:* the required preflight check ${inlineCode(blocked.name)} fails: ${escapeMrkdwn(blocked.measured ?? '', 300)}`,
+            ),
+          ]),
       actions,
     ],
   };

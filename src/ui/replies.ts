@@ -160,6 +160,10 @@ export function decisionReply(result: DecisionResult): SlackMessage | undefined 
       return say(
         `:lock: Cannot approve: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}.`,
       );
+    case 'preflight_failed':
+      return say(
+        `:x: Cannot approve: the preflight check ${inlineCode(result.failed.name)} fails now: ${escapeMrkdwn(result.failed.measured, 500)}. Fix it and request the deploy again.`,
+      );
     default:
       return refusal(result);
   }
