@@ -14,6 +14,8 @@ COPY sandbox ./sandbox
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
+# A font, so the /metrics chart has its labels (resvg draws no text without one).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -5,7 +5,7 @@
  *   (b) speed on a realistic exposition of about 200 families written by the sample service's prometheus_client
  *       copy (counters with their `_created` families, gauges, labelled histograms).
  * Candidates are optional: install one with `npm install --no-save parse-prometheus-text-format`; when it is
- * missing, only ours is measured. Run: npx tsx bench/prometheus-parse.ts [--iterations 300] [--rounds 5]
+ * missing, only ours is measured. Run: npx tsx bench/prometheus-parse.ts [--iterations 300] [--rounds 5] [--scale 40]
  */
 import { parseArgs } from 'node:util';
 
@@ -20,10 +20,16 @@ import {
 } from '../tests/unit/prometheus/fixtures.js';
 
 const { values } = parseArgs({
-  options: { iterations: { type: 'string', default: '300' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    iterations: { type: 'string', default: '300' },
+    rounds: { type: 'string', default: '5' },
+    /** Multiplies the families: `--scale 40` gives an exposition of about 5 MB. */
+    scale: { type: 'string', default: '1' },
+  },
 });
 const ITERATIONS = Number(values.iterations);
 const ROUNDS = Number(values.rounds);
+const SCALE = Math.max(1, Number(values.scale));
 
 interface Candidate {
   readonly name: string;
@@ -131,19 +137,19 @@ function realisticExposition(): { body: string; families: number; lines: number 
   const now = (): number => (seconds += 0.001);
   const registry = new Registry();
   const providers = ['neo_analysis', 'nexus', 'anima', 'openai'];
-  for (let i = 0; i < 50; i += 1) {
+  for (let i = 0; i < 50 * SCALE; i += 1) {
     const counter = registry.register(
       new Counter(`app_requests_${i}_total`, `Requests of kind ${i}`, ['provider'], now),
     );
     providers.forEach((provider, n) => counter.inc({ provider }, (i + 1) * (n + 3)));
   }
-  for (let i = 0; i < 50; i += 1) {
+  for (let i = 0; i < 50 * SCALE; i += 1) {
     const gauge = registry.register(new Gauge(`app_queue_${i}_size`, `Queue ${i} "size" in items`, ['zone'], now));
     gauge.set(i * 1.5, { zone: 'europe-west1-b' });
     gauge.set(i * 2.25, { zone: 'europe-west1-c' });
   }
   const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-  for (let i = 0; i < 25; i += 1) {
+  for (let i = 0; i < 25 * SCALE; i += 1) {
     const histogram = registry.register(
       new Histogram(`app_step_${i}_duration_seconds`, `Duration of step ${i}`, ['provider'], bounds, now),
     );

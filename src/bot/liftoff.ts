@@ -10,9 +10,13 @@ import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
 import { slackThreadReporter } from '../adapters/slack/thread-reporter.js';
 import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-pipeline.js';
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
-import { deployLogFromRun } from '../ui/deploy-log.js';
+import { recordFilesFromRun } from '../ui/deploy-log.js';
+import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
+import { renderPng } from '../adapters/chart/png.js';
+import { uploadFile } from '../adapters/slack/file-upload.js';
+import { metricsChartData, metricsChartSvg } from '../ui/metrics-chart.js';
 import { preflightFromPorts } from '../deploy/preflight.js';
 import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
@@ -142,7 +146,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           logs: cloud.logs,
           prober: cloud.prober,
           reporter,
-          renderDeployLog: deployLogFromRun,
+          renderRecord: recordFilesFromRun,
           instanceId: cloud.instanceId,
           logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
           ...(options.pipelineTimings === undefined ? {} : { timings: options.pipelineTimings }),
@@ -164,7 +168,14 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   const drain = (): Promise<number> =>
     cloud === undefined
       ? Promise.resolve(0)
-      : drainOutbox({ store, repo: cloud.repo, clock, owner: outboxOwner, logger: { warn: (m) => logger.warn(m) } });
+      : drainOutbox({
+          store,
+          repo: cloud.repo,
+          clock,
+          owner: outboxOwner,
+          logger: { warn: (m) => logger.warn(m) },
+          appendIndexRow: appendDeployIndexRow,
+        });
 
   const routes = [opsRoutes(metrics, catalog), ...(options.routes ?? [])];
   let receiver: LiftoffHttpReceiver | SocketModeReceiver;
@@ -201,6 +212,18 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
         cloud === undefined
           ? undefined
           : (input) => liveMetrics({ cloudRun: cloud.cloudRun, prober: cloud.prober, catalog: () => catalog }, input),
+      async postMetricsChart(channelId, result) {
+        const scraped = result.targets.find((t) => t.result.ok);
+        if (scraped === undefined || !scraped.result.ok) return;
+        const data = metricsChartData(scraped.result.exposition, scraped.result.snapshot, result.goals);
+        const png = renderPng(metricsChartSvg(data, { title: `${result.service} · ${scraped.label}` }));
+        await uploadFile(client, {
+          bytes: png,
+          filename: `${result.service}-metrics.png`,
+          title: `Metrics of ${result.service}`,
+          channelId,
+        });
+      },
     },
     { store, clock },
     cloud === undefined

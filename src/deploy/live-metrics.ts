@@ -1,8 +1,9 @@
 import { scrapeMetrics } from './checks/metrics-check.js';
 import type { CloudRunPort, Prober } from './pipeline/ports.js';
 import { snapshotAgainstTargets, type MetricsSnapshot } from './prometheus/evaluate.js';
+import type { ParsedExposition } from './prometheus/parse.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook, Targets } from './runbook/schema.js';
 import { describeTraffic } from './traffic.js';
 
 export interface ScrapedTarget {
@@ -11,7 +12,8 @@ export interface ScrapedTarget {
   readonly revision: string | null;
   readonly percent: number;
   readonly result:
-    { readonly ok: true; readonly snapshot: MetricsSnapshot } | { readonly ok: false; readonly reason: string };
+    | { readonly ok: true; readonly snapshot: MetricsSnapshot; readonly exposition: ParsedExposition }
+    | { readonly ok: false; readonly reason: string };
 }
 
 export type LiveMetricsResult =
@@ -26,6 +28,8 @@ export type LiveMetricsResult =
       readonly serviceUrl: string | null;
       readonly serving: string;
       readonly targets: readonly ScrapedTarget[];
+      /** The runbook's targets, for the chart. */
+      readonly goals: Targets;
     };
 
 /** Picks the runbook a command names, or the only one there is. */
@@ -86,7 +90,7 @@ export async function liveMetrics(
       revision,
       percent,
       result: scraped.ok
-        ? { ok: true, snapshot: snapshotAgainstTargets(scraped, targets) }
+        ? { ok: true, snapshot: snapshotAgainstTargets(scraped, targets), exposition: scraped }
         : { ok: false, reason: scraped.reason },
     };
   };
@@ -105,5 +109,6 @@ export async function liveMetrics(
     serviceUrl: service.uri,
     serving: describeTraffic(service.traffic),
     targets: scraped,
+    goals: targets,
   };
 }

@@ -15,6 +15,11 @@ export interface HandlerContext {
   /** The live metrics snapshot; absent when Liftoff has no cloud access configured. */
   readonly liveMetrics:
     ((input: { runbook: string | undefined; compare: boolean }) => Promise<LiveMetricsResult>) | undefined;
+  /** Uploads the snapshot's chart to the channel; the text message stands alone when it fails. */
+  readonly postMetricsChart: (
+    channelId: string,
+    result: Extract<LiveMetricsResult, { kind: 'snapshot' }>,
+  ) => Promise<void>;
 }
 
 /** One line naming an unexpected failure for the user, with no internals. */

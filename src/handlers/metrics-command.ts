@@ -65,7 +65,14 @@ export function registerMetricsCommand(app: App, ctx: HandlerContext): void {
       const result = await ctx.liveMetrics({ runbook: parsed.runbook, compare: parsed.compare });
       if (result.kind === 'snapshot') {
         await respond({ response_type: 'in_channel', ...metricsMessage(result) });
-        return await record('ok: snapshot');
+        const chart = await ctx.postMetricsChart(command.channel_id, result).then(
+          () => 'with chart',
+          (error: unknown) => {
+            ctx.logger.warn(`the /metrics chart was not uploaded: ${String(error)}`);
+            return 'without chart';
+          },
+        );
+        return await record(`ok: snapshot ${chart}`);
       }
       await respond({ response_type: 'ephemeral', ...refusal(result) });
       return await record(`refused: ${result.kind}`);

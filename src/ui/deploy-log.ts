@@ -1,4 +1,5 @@
 import type { DeployLogInput } from '../deploy/pipeline/deploy-pipeline.js';
+import type { RecordFile } from '../deploy/pipeline/outbox-worker.js';
 import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
 import { describeTraffic } from '../deploy/traffic.js';
@@ -25,6 +26,9 @@ export interface DeployLogFacts {
   /** The revision to go back to: the one serving before this deploy. */
   readonly previousRevision: string | null;
   readonly threadUrl: string | null;
+  /** `HH:MM:SS UTC  state` lines from the run's journal. */
+  readonly timeline: readonly string[];
+  readonly durationMs: number | null;
 }
 
 const ICON: Record<CheckResult['outcome'], string> = { pass: '✅', fail: '❌', no_data: '❌', skipped: '⏭️' };
@@ -61,7 +65,11 @@ export function renderDeployLog(template: string, facts: DeployLogFacts): string
     runId: facts.runId,
     requester: facts.requesterId,
     approver: facts.approverId ?? '',
-    thread: facts.threadUrl ?? '',
+    thread: facts.threadUrl ?? '(indisponible)',
+    deployedBy: facts.requesterId,
+    approvedBy: facts.approverId ?? '(personne)',
+    timeline: facts.timeline.length === 0 ? '- (aucune)' : facts.timeline.map((t) => `- ${t}`).join('\n'),
+    duration: facts.durationMs === null ? 'inconnue' : formatDuration(facts.durationMs),
   };
   const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
   const footer = [
@@ -84,6 +92,11 @@ export function deployLogPath(
     .replaceAll('{tag}', facts.tag);
 }
 
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
 const DEFAULT_TEMPLATE = `# Deploy {{tag}}
 
 **Date**: {{date}}
@@ -99,6 +112,11 @@ const DEFAULT_TEMPLATE = `# Deploy {{tag}}
 ## Metrics
 {{metrics}}
 
+## Timeline (UTC)
+{{timeline}}
+
+Total: {{duration}}
+
 ## Traffic
 - Before: {{trafficBefore}}
 - After: {{trafficAfter}}
@@ -112,13 +130,21 @@ const DEFAULT_TEMPLATE = `# Deploy {{tag}}
 \`\`\`
 `;
 
-/** The pipeline's view of a finished run, turned into the runbook's deploy log (path and markdown). */
-export function deployLogFromRun(input: DeployLogInput): { path: string; content: string } | undefined {
+const STATUS_TEXT: Record<DeployLogFacts['outcome'], string> = {
+  succeeded: '✅ promu',
+  rolled_back: '⏪ annulé (rollback)',
+  failed: '❌ échoué',
+};
+
+/**
+ * The pipeline's view of a finished run, turned into the files of the record commit: the runbook's deploy log
+ * (appended to the day's file) and its row in the deploy index beside it.
+ */
+export function recordFilesFromRun(input: DeployLogInput): { logPath: string; files: RecordFile[] } | undefined {
   const { run, runbook, data } = input;
   if (data.tag === undefined || data.deploy === undefined) return undefined;
   const spec = runbook.deployLog ?? { path: 'docs/deployments/{date}-deploy-{name}.md', template: '' };
   const checks = data.checks ?? [];
-  const metricsCheck = checks.filter((c) => c.kind === 'metrics');
   const issues = [
     ...(data.failure === undefined ? [] : [`${data.failure.step} : ${data.failure.message}`]),
     ...(data.rollback === undefined ? [] : [`rollback : ${data.rollback.message}`]),
@@ -126,6 +152,7 @@ export function deployLogFromRun(input: DeployLogInput): { path: string; content
       .filter((c) => c.outcome !== 'pass' && c.severity === 'advisory')
       .map((c) => `${c.name} (indicatif) : ${c.measured}`),
   ];
+  const first = input.journal[0]?.at ?? run.createdAt;
   const content = renderDeployLog(input.template ?? DEFAULT_TEMPLATE, {
     date: input.now,
     runbook: runbook.name,
@@ -138,7 +165,7 @@ export function deployLogFromRun(input: DeployLogInput): { path: string; content
     image: data.tag.image,
     changes: runbook.changes,
     checks,
-    metrics: metricsCheck.flatMap((c) => (c.detail ?? c.measured).split('\n')).filter((line) => line !== ''),
+    metrics: data.initialMetrics ?? [],
     trafficBefore: data.deploy.previousTraffic,
     trafficAfter: input.trafficAfter,
     issues,
@@ -147,6 +174,35 @@ export function deployLogFromRun(input: DeployLogInput): { path: string; content
     service: runbook.service.name,
     previousRevision: data.deploy.previousRevision,
     threadUrl: input.threadUrl,
+    timeline: [
+      `${first.toISOString().slice(11, 19)}  demandé par ${run.requesterId}`,
+      ...input.journal.map(
+        (t) =>
+          `${t.at.toISOString().slice(11, 19)}  ${t.to}${t.actorId === null ? '' : ` (${t.actorId})`}${t.detail === null ? '' : ` — ${t.detail}`}`,
+      ),
+      `${input.now.toISOString().slice(11, 19)}  ${input.outcome}`,
+    ],
+    durationMs: input.now.getTime() - first.getTime(),
   });
-  return { path: deployLogPath(spec.path, { date: input.now, runbook: runbook.name, tag: data.tag.next }), content };
+  const logPath = deployLogPath(spec.path, { date: input.now, runbook: runbook.name, tag: data.tag.next });
+  const directory = logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '';
+  const indexPath = directory === '' ? 'README.md' : `${directory}/README.md`;
+  return {
+    logPath,
+    files: [
+      { kind: 'deploy-log', path: logPath, content },
+      {
+        kind: 'index-row',
+        path: indexPath,
+        row: {
+          date: input.now.toISOString().slice(0, 10),
+          revision: data.deploy.revision,
+          tag: data.tag.next,
+          description: runbook.description,
+          status: STATUS_TEXT[input.outcome],
+          logPath: logPath.slice(directory === '' ? 0 : directory.length + 1),
+        },
+      },
+    ],
+  };
 }

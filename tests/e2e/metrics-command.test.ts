@@ -36,6 +36,11 @@ describe('/metrics over the emulated service', () => {
       expect(text).toContain(label);
     // The verification's forced analyses succeeded on the new revision: 100 % against > 95 %.
     expect(text).toMatch(/success rate: \*100(\.0)? ?%/);
+    // The chart follows as a PNG uploaded to the channel; the text above stands alone without it.
+    const upload = await w.emulator.waitForCall('files.completeUploadExternal', undefined, 15_000);
+    expect(upload.params.channel_id).toBe('C0DEPLOYS');
+    const [file] = [...w.emulator.files.values()];
+    expect(file?.bytes?.subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('refuses a bad option with a clear message', async () => {

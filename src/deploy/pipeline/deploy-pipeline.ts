@@ -1,10 +1,12 @@
 import { nextBuildTag } from '../build-tag.js';
 import { blocksPromotion, formatMs, type CheckResult } from '../checks/check-result.js';
+import { scrapeMetrics } from '../checks/metrics-check.js';
 import { runChecks } from '../checks/run-checks.js';
+import { snapshotAgainstTargets } from '../prometheus/evaluate.js';
 import type { PipelinePort } from '../deploy-desk.js';
 import type { TrafficTarget } from '../plan.js';
 import type { Clock, Store } from '../ports.js';
-import { isTerminal, type Run, type RunState } from '../run.js';
+import { isTerminal, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withTaggedCandidate } from '../traffic.js';
@@ -13,6 +15,7 @@ import {
   type CommitFilePayload,
   type DeploymentPayload,
   type DeploymentStatusPayload,
+  type RecordFile,
 } from './outbox-worker.js';
 import {
   TERMINAL_BUILD_STATUSES,
@@ -30,6 +33,8 @@ import type { FinalReport, ProgressView, StepReport, ThreadReporter } from './th
 /** Facts for the deploy log; the markdown itself is rendered outside the domain. */
 export interface DeployLogInput {
   readonly run: Run;
+  /** The run's transitions, for the timeline. */
+  readonly journal: readonly TransitionRecord[];
   readonly runbook: Runbook;
   readonly template: string | undefined;
   readonly data: PipelineData;
@@ -50,7 +55,10 @@ export interface PipelineDeps {
   readonly logs: LogsPort;
   readonly prober: Prober;
   readonly reporter: ThreadReporter;
-  readonly renderDeployLog: (input: DeployLogInput) => { readonly path: string; readonly content: string } | undefined;
+  /** The files the record commit writes: the deploy log, its index row, the monitoring files. */
+  readonly renderRecord: (
+    input: DeployLogInput,
+  ) => { readonly logPath: string; readonly files: readonly RecordFile[] } | undefined;
   /** Identifies this process in leases, so two replicas never drive one run at once. */
   readonly instanceId: string;
   readonly logger: {
@@ -578,6 +586,7 @@ export class DeployPipeline implements PipelinePort {
       },
     );
     const blocking = results.find(blocksPromotion);
+    if (blocking === undefined) await this.recordInitialMetrics(run, runbook, candidate.url);
     if (blocking !== undefined) {
       throw new StepFailure(
         'verify',
@@ -585,6 +594,22 @@ export class DeployPipeline implements PipelinePort {
       );
     }
     return this.move(run, ['verifying'], 'promoting');
+  }
+
+  /** The seed's 'Métriques Initiales' (success rate, p95, cache hit rate), scraped once the checks passed. */
+  private async recordInitialMetrics(run: Run, runbook: Runbook, url: string): Promise<void> {
+    const path = runbook.verify.checks.find((c) => c.kind === 'metrics')?.path;
+    if (path === undefined) return;
+    const scrape = await scrapeMetrics(url, path, this.deps.prober).catch((error: unknown) => ({
+      ok: false as const,
+      reason: String(error),
+    }));
+    const lines = scrape.ok
+      ? snapshotAgainstTargets(scrape, runbook.targets ?? {}).verdicts.map(
+          (v) => `${v.label} : ${v.measured} (cible ${v.bound})`,
+        )
+      : [`pas de données : ${scrape.reason}`];
+    await this.deps.store.updateRunData(run.id, { initialMetrics: lines });
   }
 
   private async promote(run: Run, runbook: Runbook, data: PipelineData): Promise<boolean> {
@@ -627,11 +652,12 @@ export class DeployPipeline implements PipelinePort {
         ? (data.promoted?.traffic ?? [])
         : (data.rollback?.traffic ?? data.deploy?.previousTraffic ?? []);
     const found = findRunbook(this.deps.catalog(), run.runbook);
-    const log =
+    const record =
       data.tag === undefined || data.deploy === undefined
         ? undefined
-        : this.deps.renderDeployLog({
+        : this.deps.renderRecord({
             run,
+            journal: await this.deps.store.journal(run.id),
             runbook,
             template: found.kind === 'found' ? found.loaded.template : undefined,
             data,
@@ -640,12 +666,11 @@ export class DeployPipeline implements PipelinePort {
             threadUrl,
             now,
           });
-    if (log !== undefined) {
+    if (record !== undefined) {
       const payload: CommitFilePayload = {
         repo: runbook.source.repo,
         branch: runbook.source.branch,
-        path: log.path,
-        content: log.content,
+        files: [...record.files],
         message: `docs: deploy log ${runbook.name} ${data.tag?.next ?? ''} (${outcome === 'succeeded' ? 'promoted' : outcome.replace('_', ' ')})\n\nLiftoff-Run: ${run.id}`,
         marker: run.id,
       };
@@ -656,7 +681,7 @@ export class DeployPipeline implements PipelinePort {
         payload,
         at: now,
       });
-      await this.deps.store.updateRunData(run.id, { deployLogPath: log.path });
+      await this.deps.store.updateRunData(run.id, { deployLogPath: record.logPath });
     }
     if (data.tag !== undefined) {
       const status: DeploymentStatusPayload = {

@@ -9,14 +9,31 @@ export const OUTBOX_KINDS = {
   deploymentStatus: 'github.deployment-status',
 } as const;
 
+export const indexRowSchema = z.object({
+  date: z.string(),
+  revision: z.string(),
+  tag: z.string(),
+  description: z.string(),
+  status: z.string(),
+  logPath: z.string().optional(),
+});
+export type IndexRow = z.infer<typeof indexRowSchema>;
+
+/** One file of a record commit: the deploy log (appended to the day's file), an index row, or a whole file. */
+const recordFileSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('deploy-log'), path: z.string(), content: z.string() }),
+  z.object({ kind: z.literal('index-row'), path: z.string(), row: indexRowSchema }),
+  z.object({ kind: z.literal('replace'), path: z.string(), content: z.string() }),
+]);
+export type RecordFile = z.infer<typeof recordFileSchema>;
+
 const commitFilePayload = z.object({
   repo: z.string(),
   branch: z.string(),
-  path: z.string(),
-  content: z.string(),
   message: z.string(),
-  /** Present in the content once it is written: a retry after a lost answer must not append twice. */
+  /** Present in the deploy log once it is written: a retry after a lost answer must not write twice. */
   marker: z.string(),
+  files: z.array(recordFileSchema).min(1),
 });
 const deploymentPayload = z.object({
   repo: z.string(),
@@ -47,6 +64,8 @@ export interface OutboxWorkerDeps {
   readonly clock: Clock;
   readonly owner: string;
   readonly logger: { warn(message: string): void };
+  /** Adds a row to the deploy index (docs/deployments/README.md), creating it when `existing` is null. */
+  readonly appendIndexRow: (existing: string | null, row: IndexRow) => string;
 }
 
 /** Exponential backoff from 2 s, capped at 5 minutes. */
@@ -56,21 +75,42 @@ export function nextAttemptDelay(attempts: number): number {
 
 async function deliverCommitFile(deps: OutboxWorkerDeps, item: OutboxItem): Promise<unknown> {
   const p = commitFilePayload.parse(item.payload);
+  const log = p.files.find((f) => f.kind === 'deploy-log');
   for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
-    const head = await deps.repo.readFileAtBranch({ repo: p.repo, branch: p.branch, path: p.path });
-    if (head.content?.includes(p.marker) === true) return { sha: head.headSha, alreadyThere: true };
-    // Two deploys on one day share the day's file: the later one is appended, the earlier kept.
-    const content = head.content === null ? p.content : `${head.content.trimEnd()}\n\n${p.content}`;
+    const head = await deps.repo.readFileAtBranch({
+      repo: p.repo,
+      branch: p.branch,
+      path: log?.path ?? p.files[0]?.path ?? '',
+    });
+    if (log !== undefined && head.content?.includes(p.marker) === true)
+      return { sha: head.headSha, alreadyThere: true };
+    const files = await Promise.all(
+      p.files.map(async (file) => {
+        const existing = await deps.repo.readFileAtCommit({ repo: p.repo, sha: head.headSha, path: file.path });
+        switch (file.kind) {
+          case 'deploy-log':
+            // Two deploys on one day share the day's file: the later one is appended, the earlier kept.
+            return {
+              path: file.path,
+              content: existing === null ? file.content : `${existing.trimEnd()}\n\n${file.content}`,
+            };
+          case 'index-row':
+            return { path: file.path, content: deps.appendIndexRow(existing, file.row) };
+          case 'replace':
+            return { path: file.path, content: file.content };
+        }
+      }),
+    );
     const result = await deps.repo.commitFiles({
       repo: p.repo,
       branch: p.branch,
       parentSha: head.headSha,
       message: p.message,
-      files: [{ path: p.path, content }],
+      files,
     });
-    if (result.ok) return { sha: result.sha };
+    if (result.ok) return { sha: result.sha, paths: files.map((f) => f.path) };
   }
-  throw new Error(`${p.branch} kept moving while committing ${p.path}`);
+  throw new Error(`${p.branch} kept moving while committing ${p.files.map((f) => f.path).join(', ')}`);
 }
 
 async function deliverStatus(deps: OutboxWorkerDeps, item: OutboxItem): Promise<unknown> {

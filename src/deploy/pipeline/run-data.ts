@@ -33,6 +33,8 @@ export const pipelineDataSchema = z.object({
     .optional(),
   cancelRequested: z.object({ by: z.string(), at: z.iso.datetime() }).optional(),
   deployLogPath: z.string().optional(),
+  /** The seed's 'Métriques Initiales': the candidate's metrics against the targets, scraped after verification. */
+  initialMetrics: z.array(z.string()).optional(),
 });
 
 export type PipelineData = z.infer<typeof pipelineDataSchema>;

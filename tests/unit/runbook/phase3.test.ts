@@ -69,6 +69,14 @@ describe('runbooks/phase3.yml', () => {
     expect(runbook.deployLog).toEqual({ path: 'docs/deployments/{date}-deploy-{name}.md', template: 'phase3.log.md' });
   });
 
+  it('automates step 4: prometheus.yml and the Grafana dashboard', async () => {
+    const { runbook } = await phase3();
+    expect(runbook.monitoring).toEqual({
+      prometheus: { path: 'monitoring/prometheus.yml', jobName: 'emergence_production', scrapeInterval: 15_000 },
+      grafana: { path: 'monitoring/grafana/emergence-app-dashboard.json' },
+    });
+  });
+
   it('has the preflight of the manual checklist', async () => {
     const { runbook } = await phase3();
     expect(runbook.preflight).toEqual([

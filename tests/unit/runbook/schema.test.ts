@@ -701,3 +701,105 @@ describe('Cloud Run resources', () => {
     expect(checkCpuMemory(cpus, memory, concurrency).map((problem) => problem.key)).toEqual(keys);
   });
 });
+
+describe('validateRunbook: monitoring', () => {
+  it('has no monitoring section unless the runbook asks for one', () => {
+    expect(valid(validInput()).runbook.monitoring).toBeUndefined();
+  });
+
+  it.each<[string, unknown, unknown]>([
+    [
+      'both files with every default ({})',
+      { prometheus: {}, grafana: {} },
+      {
+        prometheus: { path: 'monitoring/prometheus.yml', jobName: 'sample-app_production', scrapeInterval: 15_000 },
+        grafana: { path: 'monitoring/grafana/sample-app-dashboard.json' },
+      },
+    ],
+    [
+      'empty keys (YAML null) as {}',
+      { prometheus: null, grafana: null },
+      {
+        prometheus: { path: 'monitoring/prometheus.yml', jobName: 'sample-app_production', scrapeInterval: 15_000 },
+        grafana: { path: 'monitoring/grafana/sample-app-dashboard.json' },
+      },
+    ],
+    [
+      'only prometheus, every key given',
+      { prometheus: { path: 'ops/prom.yaml', jobName: 'emergence_production', scrapeInterval: '30s' } },
+      { prometheus: { path: 'ops/prom.yaml', jobName: 'emergence_production', scrapeInterval: 30_000 } },
+    ],
+    [
+      'only grafana, with its path',
+      { grafana: { path: 'dashboards/sample.json' } },
+      { grafana: { path: 'dashboards/sample.json' } },
+    ],
+    ['an empty section (no file)', {}, {}],
+  ])('accepts %s', (_label, monitoring, expected) => {
+    expect(valid(withValue('monitoring', monitoring)).runbook.monitoring).toEqual(expected);
+  });
+
+  it('names the defaults after the service', () => {
+    const input = withValues({ 'service.name': 'emergence-app', monitoring: { prometheus: {}, grafana: {} } });
+    expect(valid(input).runbook.monitoring).toEqual({
+      prometheus: { path: 'monitoring/prometheus.yml', jobName: 'emergence-app_production', scrapeInterval: 15_000 },
+      grafana: { path: 'monitoring/grafana/emergence-app-dashboard.json' },
+    });
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    ['a typo in monitoring', { promethus: {} }, 'monitoring.promethus', /did you mean "prometheus"/],
+    [
+      'a typo in prometheus',
+      { prometheus: { jobname: 'x' } },
+      'monitoring.prometheus.jobname',
+      /did you mean "jobName"/,
+    ],
+    ['monitoring as a list', [], 'monitoring', /must be a mapping \(got a list\)/],
+    ['grafana as text', { grafana: 'yes' }, 'monitoring.grafana', /must be a mapping/],
+    [
+      'a path outside the repository',
+      { prometheus: { path: '../prometheus.yml' } },
+      'monitoring.prometheus.path',
+      /relative path/,
+    ],
+    ['an absolute path', { grafana: { path: '/etc/grafana/d.json' } }, 'monitoring.grafana.path', /relative path/],
+    ['a dotdot in the middle', { grafana: { path: 'a/../../d.json' } }, 'monitoring.grafana.path', /relative path/],
+    [
+      'a prometheus file that is not YAML',
+      { prometheus: { path: 'monitoring/prometheus.json' } },
+      'monitoring.prometheus.path',
+      /\.yml or \.yaml/,
+    ],
+    ['a dashboard that is not JSON', { grafana: { path: 'monitoring/d.yml' } }, 'monitoring.grafana.path', /\.json/],
+    [
+      'a job name with a space',
+      { prometheus: { jobName: 'emergence production' } },
+      'monitoring.prometheus.jobName',
+      /job name/,
+    ],
+    [
+      'a bare-number interval',
+      { prometheus: { scrapeInterval: 15 } },
+      'monitoring.prometheus.scrapeInterval',
+      /no unit/,
+    ],
+    [
+      'an interval under a second',
+      { prometheus: { scrapeInterval: '500ms' } },
+      'monitoring.prometheus.scrapeInterval',
+      /at least 1s/,
+    ],
+    [
+      'an interval too long for rate()[5m]',
+      { prometheus: { scrapeInterval: '5m' } },
+      'monitoring.prometheus.scrapeInterval',
+      /at most 2m/,
+    ],
+  ])('refuses %s', (_label, monitoring, path, message) => {
+    const errors = errorsOf(withValue('monitoring', monitoring));
+    const match = errors.find((error) => error.path === path);
+    expect({ errors, found: match !== undefined }).toMatchObject({ found: true });
+    expect(match?.message).toMatch(message);
+  });
+});
