@@ -181,7 +181,7 @@ $('commits').addEventListener('click', async (event) => {
   const commit = await (await fetch('/sandbox/commit?sha=' + encodeURIComponent(b.dataset.sha))).json();
   const doc = $('doc');
   doc.style.display = 'block';
-  doc.textContent = commit.logs.length ? commit.logs.map((l) => '# ' + l.path + '\n\n' + l.content).join('\n') : 'Files changed: ' + commit.files.join(', ');
+  doc.textContent = commit.logs.length ? commit.logs.map((l) => '# ' + l.path + '\\n\\n' + l.content).join('\\n') : 'Files changed: ' + commit.files.join(', ');
   doc.focus();
 });
 setInterval(refreshWorld, 1500);

@@ -1,5 +1,6 @@
 import type { DeployLogInput } from '../deploy/pipeline/deploy-pipeline.js';
 import type { RecordFile } from '../deploy/pipeline/outbox-worker.js';
+import { grafanaDashboard, prometheusDuration, prometheusScrapeConfig } from './monitoring-files.js';
 import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
 import { describeTraffic } from '../deploy/traffic.js';
@@ -191,6 +192,7 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
     logPath,
     files: [
       { kind: 'deploy-log', path: logPath, content },
+      ...monitoringFiles(input),
       {
         kind: 'index-row',
         path: indexPath,
@@ -205,4 +207,34 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
       },
     ],
   };
+}
+
+/** The seed's step 4, automated: a Prometheus scrape job and the five-panel Grafana dashboard, once promoted. */
+function monitoringFiles(input: DeployLogInput): RecordFile[] {
+  const { runbook, data } = input;
+  const serviceUrl = data.promoted?.serviceUrl;
+  if (input.outcome !== 'succeeded' || runbook.monitoring === undefined || serviceUrl == null) return [];
+  const files: RecordFile[] = [];
+  const { prometheus, grafana } = runbook.monitoring;
+  if (prometheus !== undefined) {
+    const metricsPath = runbook.verify.checks.find((c) => c.kind === 'metrics')?.path ?? '/api/metrics';
+    files.push({
+      kind: 'replace',
+      path: prometheus.path,
+      content: prometheusScrapeConfig({
+        serviceUrl,
+        metricsPath,
+        jobName: prometheus.jobName,
+        scrapeInterval: prometheusDuration(prometheus.scrapeInterval),
+      }),
+    });
+  }
+  if (grafana !== undefined) {
+    files.push({
+      kind: 'replace',
+      path: grafana.path,
+      content: grafanaDashboard({ service: runbook.service.name, targets: runbook.targets ?? {} }),
+    });
+  }
+  return files;
 }

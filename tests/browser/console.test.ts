@@ -47,6 +47,7 @@ if (!available && process.env.CI === 'true')
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(sandbox.consoleUrl);
+    await page.locator('#user option').first().waitFor({ state: 'attached' });
     await page.locator('#composer').fill('/deploy phase3');
     await page.keyboard.press('Enter');
     const approve = page.getByRole('button', { name: 'Approve' });

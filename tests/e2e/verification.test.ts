@@ -49,6 +49,11 @@ describe('verification: every check of the seed runbook, measured, before any tr
     const index = w.gitShow('docs/deployments/README.md');
     expect(index).toContain('| Date | Révision | Image Tag | Description | Statut |');
     expect(index).toContain((run.data as { deploy: { revision: string } }).deploy.revision);
+    // The seed's step 4: the scrape job and the dashboard, written in the same commit.
+    expect(w.gitShow('monitoring/prometheus.yml')).toMatch(
+      /job_name: emergence_production[\s\S]*metrics_path: \/api\/metrics/,
+    );
+    expect(JSON.parse(w.gitShow('monitoring/grafana/emergence-app-dashboard.json')).panels).toHaveLength(5);
     const files = w.gitLog();
     expect(files.filter((m) => m.startsWith('docs: deploy log'))).toHaveLength(1);
   });
