@@ -53,7 +53,9 @@ describe('verification: every check of the seed runbook, measured, before any tr
     expect(w.gitShow('monitoring/prometheus.yml')).toMatch(
       /job_name: emergence_production[\s\S]*metrics_path: \/api\/metrics/,
     );
-    expect(JSON.parse(w.gitShow('monitoring/grafana/emergence-app-dashboard.json')).panels).toHaveLength(5);
+    expect(
+      (JSON.parse(w.gitShow('monitoring/grafana/emergence-app-dashboard.json')) as { panels: unknown[] }).panels,
+    ).toHaveLength(5);
     const files = w.gitLog();
     expect(files.filter((m) => m.startsWith('docs: deploy log'))).toHaveLength(1);
   });
