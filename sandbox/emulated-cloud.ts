@@ -21,6 +21,8 @@ export interface EmulatedCloudOptions {
   readonly runtime?: Pick<EmergenceRuntimeOptions, 'analysisMs' | 'skipPathMs' | 'startupMs'>;
   /** A git repository to serve (kept across restarts); default a temporary one. */
   readonly repoDir?: string;
+  /** The time the emulators stamp (log entries, builds, commits): a test's clock must be Liftoff's too. */
+  readonly clock?: { now(): Date };
 }
 
 export interface EmulatedCloud {
@@ -39,12 +41,15 @@ export interface EmulatedCloud {
 export async function startEmulatedCloud(options: EmulatedCloudOptions): Promise<EmulatedCloud> {
   const seeded = new Set(options.revisionNames ?? [SEEDED_REVISION]);
   const faults: { next: EmergenceFaults | undefined } = { next: undefined };
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
   const runtime = emergenceRuntime({
     ...options.runtime,
+    ...clock,
     faultsFor: (revision) => (seeded.has(revision) || faults.next === undefined ? undefined : { ...faults.next }),
   });
   const gcp = await startGcpEmulator({
     runtime,
+    ...clock,
     ...(options.gcpTimings === undefined ? {} : { timings: options.gcpTimings }),
   });
   gcp.seedRepository(`${options.region}-docker.pkg.dev/${options.project}/app`);
@@ -66,6 +71,7 @@ export async function startEmulatedCloud(options: EmulatedCloudOptions): Promise
   });
   const repoExists = options.repoDir !== undefined && existsSync(options.repoDir);
   const github = await startGitHubEmulator({
+    ...clock,
     token: options.githubToken,
     repos: [
       {

@@ -63,8 +63,9 @@ export interface World extends Harness {
 export type Emulators = EmulatedCloud;
 
 /** The emulated cloud with fast timings for tests. */
-export function startEmulators(options: WorldOptions = {}): Promise<Emulators> {
+export function startEmulators(options: WorldOptions = {}, clock?: TestClock): Promise<Emulators> {
   return startEmulatedCloud({
+    ...(clock === undefined ? {} : { clock }),
     project: SERVICE.project,
     region: SERVICE.region,
     githubToken: GITHUB_TOKEN,
@@ -79,9 +80,10 @@ export function startEmulators(options: WorldOptions = {}): Promise<Emulators> {
 
 /** Slack, Google Cloud, GitHub and the ÉMERGENCE service, emulated, with the real Liftoff in front. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const emulators = await startEmulators(options);
-  const { gcp, github, runtime, faults } = emulators;
   const clock = options.harness?.clock ?? new TestClock();
+  // One clock for Liftoff and the emulators: the log entries it reads carry the time it reasons in.
+  const emulators = await startEmulators(options, clock);
+  const { gcp, github, runtime, faults } = emulators;
   // Waits (log polling, Retry-After) move the shared clock instead of the wall clock: tests stay fast and
   // every party (Liftoff, the Slack emulator, the signer) still agrees on the time.
   const sleep = async (ms: number): Promise<void> => {
