@@ -14,6 +14,7 @@ import { recordFilesFromRun } from '../ui/deploy-log.js';
 import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
+import { homeOverview } from '../deploy/home-overview.js';
 import { renderPng } from '../adapters/chart/png.js';
 import { uploadFile } from '../adapters/slack/file-upload.js';
 import { metricsChartData, metricsChartSvg } from '../ui/metrics-chart.js';
@@ -236,6 +237,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           cloudRun: cloud.cloudRun,
           prober: cloud.prober,
         }),
+    () => homeOverview({ store, clock, catalog: () => catalog, cloudRun: cloud?.cloudRun }),
   );
 
   let port: number;

@@ -5,6 +5,8 @@ import { registerDeployCommand } from './deploy-command.js';
 import { registerMetricsCommand } from './metrics-command.js';
 import type { HandlerContext } from './handler-context.js';
 import { registerRollback } from './rollback.js';
+import { registerAppHome } from './app-home.js';
+import type { RunbookOverview } from '../deploy/home-overview.js';
 import type { RollbackDesk } from '../deploy/rollback.js';
 import { retryGuard } from './retry-guard.js';
 
@@ -14,10 +16,12 @@ export function registerHandlers(
   ctx: HandlerContext,
   idempotency: { store: Store; clock: Clock },
   rollback: RollbackDesk | undefined,
+  overview: () => Promise<RunbookOverview[]>,
 ): void {
   app.use(retryGuard(idempotency.store, idempotency.clock));
   registerDeployCommand(app, ctx);
   registerDecisionActions(app, ctx);
   registerMetricsCommand(app, ctx);
   registerRollback(app, ctx, rollback);
+  registerAppHome(app, ctx, overview);
 }
