@@ -49,6 +49,7 @@ export const CONSOLE_PAGE = /* html */ `<!doctype html>
   <div># deploys</div>
   <label for="user">You are</label>
   <select id="user"></select>
+  <p><button id="tab-channel" type="button">Channel</button> <button id="tab-home" type="button">App Home</button></p>
   <p style="font-size:12px;opacity:.8">Switch users to try the approval rules: the deployer requests, the approver approves, the visitor may do neither.</p>
 </nav>
 <main>
@@ -186,8 +187,17 @@ $('commits').addEventListener('click', async (event) => {
 });
 setInterval(refreshWorld, 1500);
 refreshWorld();
-userSelect.addEventListener('change', refresh);
-new EventSource('/sandbox/events').addEventListener('changed', () => refresh());
+let showingHome = false;
+async function showHome() {
+  showingHome = true;
+  const res = await fetch('/sandbox/home', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: userSelect.value }) });
+  const { view } = await res.json();
+  $('feed').innerHTML = '<div class="msg">' + (view ? renderBlocks(view.blocks, '') : 'Liftoff published no App Home.') + '</div>';
+}
+$('tab-home').addEventListener('click', showHome);
+$('tab-channel').addEventListener('click', () => { showingHome = false; refresh(); });
+userSelect.addEventListener('change', () => (showingHome ? showHome() : refresh()));
+new EventSource('/sandbox/events').addEventListener('changed', () => { if (!showingHome) refresh(); });
 refresh();
 $('composer').focus();
 </script>

@@ -104,6 +104,20 @@ export function consoleRoutes(deps: {
       req.on('close', () => listeners.delete(res));
       return true;
     }
+    if (req.method === 'POST' && url.pathname === '/sandbox/home') {
+      const input = z
+        .object({ userId: z.string().regex(/^U[A-Z0-9]+$/) })
+        .safeParse(await readJson(req).catch(() => undefined));
+      if (!input.success) return (json(res, 400, { error: 'expected {userId}' }), true);
+      const before = emulator.views.get(input.data.userId)?.publishedAt.getTime() ?? 0;
+      await deps.sender().appHomeOpened({ userId: input.data.userId });
+      // Liftoff publishes the tab after acknowledging the event: wait briefly for it.
+      for (let i = 0; i < 50 && (emulator.views.get(input.data.userId)?.publishedAt.getTime() ?? 0) <= before; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      json(res, 200, { view: emulator.views.get(input.data.userId)?.view ?? null });
+      return true;
+    }
     if (req.method === 'POST' && (url.pathname === '/sandbox/command' || url.pathname === '/sandbox/action')) {
       let body: unknown;
       try {

@@ -64,6 +64,9 @@ if (!available && process.env.CI === 'true')
     await page.locator('#doc').getByText('Déploiement Phase 3 Production').waitFor();
     await page.locator('#doc').getByText('Métriques Initiales').waitFor();
 
+    await page.locator('#tab-home').click();
+    await page.locator('#feed').getByText('promoted').first().waitFor({ timeout: 10_000 });
+
     const out = path.join('test-output');
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: path.join(out, 'console.png'), fullPage: true });
