@@ -126,7 +126,7 @@ function render() {
   const nearBottom = feed.scrollHeight - feed.scrollTop - feed.clientHeight < 80;
   const items = [
     ...state.messages.map((m) => ({ at: Number(m.threadTs || m.ts), sub: m.threadTs ? Number(m.ts) : 0, html: '<div class="msg' + (m.threadTs ? ' reply' : '') + '"><div class="meta">liftoff · ' + new Date(Number(m.ts) * 1000).toLocaleTimeString() + (m.edited ? ' (edited)' : '') + '</div>' + (m.blocks ? renderBlocks(m.blocks, m.ts) : '<div class="sec">' + mrkdwn(m.text) + '</div>') + '</div>' })),
-    ...state.ephemerals.map((e) => ({ at: Date.parse(e.at) / 1000, sub: 0, html: '<div class="msg ephemeral"><div class="meta">Only visible to you</div>' + (e.blocks ? renderBlocks(e.blocks, '') : '<div class="sec">' + mrkdwn(e.text) + '</div>') + '</div>' })),
+    ...state.ephemerals.map((e) => ({ at: Date.parse(e.at) / 1000, sub: 0, html: '<div class="msg ephemeral"><div class="meta">Only visible to you</div>' + (e.blocks ? renderBlocks(e.blocks, e.ts || '') : '<div class="sec">' + mrkdwn(e.text) + '</div>') + '</div>' })),
   ].sort((a, b) => a.at - b.at || a.sub - b.sub);
   feed.innerHTML = items.map((i) => i.html).join('');
   if (nearBottom) feed.scrollTop = feed.scrollHeight;

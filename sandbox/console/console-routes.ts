@@ -75,10 +75,8 @@ export function consoleRoutes(deps: {
     ephemerals: [
       ...emulator.ephemerals
         .filter((e) => e.user === userId && !e.deleted)
-        .map((e) => ({ at: e.at.toISOString(), text: e.text, blocks: e.blocks ?? null })),
-      ...emulator.responses
-        .filter((r) => r.context?.userId === userId && r.response_type !== 'in_channel' && r.status === 200)
-        .map((r) => ({ at: r.at.toISOString(), text: r.text ?? '', blocks: r.blocks ?? null })),
+        // The ts lets the page click the buttons of an ephemeral message (the /rollback list and confirmation).
+        .map((e) => ({ at: e.at.toISOString(), ts: e.message_ts, text: e.text, blocks: e.blocks ?? null })),
       ...ackEphemerals.filter((a) => a.userId === userId),
     ].sort((a, b) => a.at.localeCompare(b.at)),
   });

@@ -433,6 +433,7 @@ export class DeployPipeline implements PipelinePort {
     const elapsed =
       (snapshot.finishedAt?.getTime() ?? this.deps.clock.now().getTime()) -
       (snapshot.startedAt?.getTime() ?? startedAt);
+    await this.deps.store.updateRunData(run.id, { build: { ...build, status: snapshot.status, elapsedMs: elapsed } });
     await this.progress(run, runbook, {
       build: {
         status: snapshot.status,
@@ -820,9 +821,9 @@ export class DeployPipeline implements PipelinePort {
         data.build === undefined
           ? null
           : {
-              status: 'STARTED',
+              status: data.build.status ?? 'STARTED',
               step: null,
-              elapsedMs: this.deps.clock.now().getTime() - Date.parse(data.build.startedAt),
+              elapsedMs: data.build.elapsedMs ?? this.deps.clock.now().getTime() - Date.parse(data.build.startedAt),
               logUrl: data.build.logUrl,
             },
       revision: data.deploy?.revision ?? null,

@@ -11,7 +11,16 @@ export const pipelineDataSchema = z.object({
     .object({ file: z.string(), current: z.string(), next: z.string(), commitSha: z.string(), image: z.string() })
     .optional(),
   deploymentId: z.string().optional(),
-  build: z.object({ id: z.string(), logUrl: z.string().nullable(), startedAt: z.iso.datetime() }).optional(),
+  build: z
+    .object({
+      id: z.string(),
+      logUrl: z.string().nullable(),
+      startedAt: z.iso.datetime(),
+      /** Its terminal status and duration, once it ended. */
+      status: z.string().optional(),
+      elapsedMs: z.number().optional(),
+    })
+    .optional(),
   deploy: z
     .object({
       revision: z.string(),
