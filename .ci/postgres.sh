@@ -18,7 +18,7 @@ fi
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
-  apt-get install -y --no-install-recommends postgresql
+  apt-get install -y --no-install-recommends postgresql 3>&-
 fi
 
 # The first cluster Debian knows about; create one if the package left none (some images
@@ -31,8 +31,10 @@ if [[ -z ${version:-} ]]; then
   read -r version cluster port _ < <(pg_lsclusters --no-header | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c')
 fi
 
+# The server daemonizes: it must not inherit fd 3, or a caller reading our stdout through a
+# pipe (`$(bash .ci/postgres.sh)`) would wait for the server to exit.
 if ! pg_ctlcluster "$version" "$cluster" status >/dev/null 2>&1; then
-  pg_ctlcluster "$version" "$cluster" start
+  pg_ctlcluster "$version" "$cluster" start 3>&-
 fi
 
 for _ in $(seq 1 30); do
