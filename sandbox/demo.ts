@@ -475,11 +475,11 @@ export async function runDemo(print: (line: string) => void, options: DemoOption
       if (pick === undefined) throw new DemoError('the rollback list offers no revision');
       print('');
       print(`dana clicks [${pick.label}]${pick.value === undefined ? '' : ` for ${pick.value.split(' ')[1] ?? ''}`}`);
-      const pickedAt = new Date().toISOString();
       const listTs = await clickOnEphemeral(tour, list, undefined, pick);
       const confirmAnswer = await waitFor(tour, 'the rollback confirmation', REPLY_TIMEOUT_MS, async () => {
         const state = await tour.api.state(REQUESTER);
-        const e = ephemeralsSince(state, pickedAt).find((x) =>
+        // The confirmation replaces the list in place (replace_original), keeping its time: look at them all.
+        const e = state.ephemerals.find((x) =>
           buttons(x.blocks).some((b) => b.actionId === 'liftoff_rollback_confirm'),
         );
         return e === undefined ? undefined : { e, state };

@@ -1,31 +1,9 @@
 import type { App } from '@slack/bolt';
-import type { LiveMetricsResult } from '../deploy/live-metrics.js';
 import { parseMetricsCommand } from '../deploy/metrics-command.js';
-import { inlineCode, escapeMrkdwn } from '../ui/escape.js';
-import { metricsMessage } from '../ui/metrics-message.js';
+import { metricsMessage, metricsRefusal } from '../ui/metrics-message.js';
 import { invalidCommandMessage } from '../ui/replies.js';
-import type { SlackMessage } from '../ui/plan-message.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { slashCommandSchema } from './payloads.js';
-
-const say = (text: string): SlackMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
-
-function refusal(result: Exclude<LiveMetricsResult, { kind: 'snapshot' }>): SlackMessage {
-  switch (result.kind) {
-    case 'choose_runbook':
-      return say(`Which runbook? ${result.known.map((k) => inlineCode(k)).join(', ')}`);
-    case 'unknown_runbook':
-      return say(
-        `:warning: There is no runbook ${inlineCode(result.name, 60)}. Known: ${result.known.map((k) => inlineCode(k)).join(', ') || 'none'}.`,
-      );
-    case 'invalid_runbook':
-      return say(
-        `:x: The runbook ${inlineCode(result.name)} is invalid:\n${result.errors.map((e) => `• ${escapeMrkdwn(e, 300)}`).join('\n')}`,
-      );
-    case 'unavailable':
-      return say(`:x: Could not read ${inlineCode(result.runbook)}'s service: ${escapeMrkdwn(result.reason, 500)}`);
-  }
-}
 
 /** `/metrics [runbook] [--compare]`: the live snapshot, posted in the channel for everyone. */
 export function registerMetricsCommand(app: App, ctx: HandlerContext): void {
@@ -74,7 +52,7 @@ export function registerMetricsCommand(app: App, ctx: HandlerContext): void {
         );
         return await record(`ok: snapshot ${chart}`);
       }
-      await respond({ response_type: 'ephemeral', ...refusal(result) });
+      await respond({ response_type: 'ephemeral', ...metricsRefusal(result) });
       return await record(`refused: ${result.kind}`);
     } catch (error) {
       ctx.logger.error(`/metrics ${command.text} failed`, error);

@@ -3,6 +3,7 @@ import type { LiveMetricsResult, ScrapedTarget } from '../deploy/live-metrics.js
 import type { TargetVerdict } from '../deploy/prometheus/evaluate.js';
 import { escapeMrkdwn, inlineCode, truncate } from './escape.js';
 import type { SlackMessage } from './plan-message.js';
+import { runbookChoiceReply } from './replies.js';
 
 const ICON: Record<string, string> = {
   true: ':white_check_mark:',
@@ -54,4 +55,11 @@ export function metricsMessage(result: Extract<LiveMetricsResult, { kind: 'snaps
   if (result.targets.length === 0)
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'The service reports no URL to scrape.' } });
   return { text: `Metrics of ${result.service}`, blocks };
+}
+
+/** Every /metrics answer but the snapshot. */
+export function metricsRefusal(result: Exclude<LiveMetricsResult, { kind: 'snapshot' }>): SlackMessage {
+  if (result.kind !== 'unavailable') return runbookChoiceReply(result);
+  const text = `:x: Could not read ${inlineCode(result.runbook)}'s service: ${escapeMrkdwn(result.reason, 500)}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -230,3 +230,23 @@ export function statusMessage(status: DeskStatus): SlackMessage {
     ].join('\n'),
   );
 }
+
+/** The answer when a command names no runbook, an unknown one, or an invalid one. */
+export function runbookChoiceReply(
+  result:
+    | { readonly kind: 'choose_runbook'; readonly known: readonly string[] }
+    | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
+    | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] },
+): SlackMessage {
+  const known = (list: readonly string[]): string => list.map((k) => inlineCode(k)).join(', ') || 'none';
+  switch (result.kind) {
+    case 'choose_runbook':
+      return say(`Which runbook? ${known(result.known)}`);
+    case 'unknown_runbook':
+      return say(`:warning: There is no runbook ${inlineCode(result.name, 60)}. Known: ${known(result.known)}.`);
+    case 'invalid_runbook':
+      return say(
+        `:x: The runbook ${inlineCode(result.name)} is invalid:\n${result.errors.map((e) => `• ${escapeMrkdwn(e, 300)}`).join('\n')}`,
+      );
+  }
+}

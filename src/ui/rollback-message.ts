@@ -4,7 +4,7 @@ import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcDateTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
-import { lockDescription } from './replies.js';
+import { lockDescription, runbookChoiceReply } from './replies.js';
 
 const say = (text: string): SlackMessage => ({
   text: truncate(text, 3000),
@@ -119,15 +119,9 @@ export function rollbackReply(
     case 'unavailable':
       return say(`:x: ${escapeMrkdwn(result.reason, 500)}`);
     case 'choose_runbook':
-      return say(`Which runbook? ${result.known.map((k) => inlineCode(k)).join(', ')}`);
     case 'unknown_runbook':
-      return say(
-        `:warning: There is no runbook ${inlineCode(result.name, 60)}. Known: ${result.known.map((k) => inlineCode(k)).join(', ') || 'none'}.`,
-      );
     case 'invalid_runbook':
-      return say(
-        `:x: The runbook ${inlineCode(result.name)} is invalid:\n${result.errors.map((e) => `• ${escapeMrkdwn(e, 300)}`).join('\n')}`,
-      );
+      return runbookChoiceReply(result);
     case 'forbidden':
       return say(
         `:no_entry: Only deployers may roll back. Who can: ${result.decision.whoCan.length === 0 ? 'anyone' : result.decision.whoCan.map(mention).join(', ')}.`,
