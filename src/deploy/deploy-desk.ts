@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
 import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.js';
+import { freezeLease, isFreeze } from './freeze.js';
 import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
 import type { Clock, LockLease, Store } from './ports.js';
 import { LOCK_HOLDING_STATES, serviceKey, type Run } from './run.js';
@@ -22,8 +23,6 @@ export interface PipelinePort {
 
 /** How long an approved run holds its service before the lease must be renewed. */
 export const RUN_LEASE_MS = 2 * 60 * 60 * 1000;
-/** A freeze with no duration lasts until someone unlocks it. */
-const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 export interface DeployDeskDeps {
   readonly store: Store;
@@ -328,14 +327,15 @@ export class DeployDesk {
     if (!access.allowed) return { kind: 'forbidden', decision: access, role: 'lock' };
     const now = this.deps.clock.now();
     const key = serviceKey(found.runbook.service);
-    const result = await this.deps.store.acquireLock({
-      serviceKey: key,
-      ownerId: `freeze:${key}`,
-      holderId: input.userId,
-      reason: input.reason,
-      acquiredAt: now,
-      expiresAt: new Date(now.getTime() + (input.durationMs ?? UNTIL_UNLOCKED_MS)),
-    });
+    const result = await this.deps.store.acquireLock(
+      freezeLease({
+        serviceKey: key,
+        holderId: input.userId,
+        reason: input.reason,
+        at: now,
+        durationMs: input.durationMs,
+      }),
+    );
     return result.ok ? { kind: 'locked', lock: result.lock } : { kind: 'already_locked', lock: result.lock };
   }
 
@@ -347,7 +347,7 @@ export class DeployDesk {
     const key = serviceKey(found.runbook.service);
     const lock = await this.deps.store.getLock(key, this.deps.clock.now());
     if (lock === undefined) return { kind: 'not_locked', serviceKey: key };
-    if (lock.ownerId !== `freeze:${key}`) return { kind: 'held_by_run', lock };
+    if (!isFreeze(lock)) return { kind: 'held_by_run', lock };
     await this.deps.store.releaseLock(key, lock.ownerId);
     return { kind: 'unlocked', serviceKey: key };
   }

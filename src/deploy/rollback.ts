@@ -1,4 +1,5 @@
-import { mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
+import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
+import { freezeLease, isFreeze } from './freeze.js';
 import { pickRunbook } from './live-metrics.js';
 import type { CloudRunPort, Prober, ServiceLocation } from './pipeline/ports.js';
 import type { Clock, LockLease, Store } from './ports.js';
@@ -20,7 +21,12 @@ type Refusal =
   | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
   | { readonly kind: 'choose_runbook'; readonly known: readonly string[] }
   | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] }
-  | { readonly kind: 'forbidden'; readonly decision: Exclude<AccessDecision, { allowed: true }> }
+  | {
+      readonly kind: 'forbidden';
+      readonly decision: Exclude<AccessDecision, { allowed: true }>;
+      /** deploy: only deployers may roll back; approve: this step needs an approver. */
+      readonly role: 'deploy' | 'approve';
+    }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export type RollbackListResult =
@@ -51,6 +57,8 @@ export type RollbackPlanResult =
       readonly revision: string;
       readonly before: string;
       readonly after: string;
+      /** The runbook's `access.rollbackNeedsApproval`: an approver, not the requester, must confirm. */
+      readonly needsApproval: boolean;
     };
 
 export type RollbackResult =
@@ -64,6 +72,22 @@ export type RollbackResult =
       readonly after: string;
       readonly health: string;
       readonly freeze: LockLease;
+      /** What served most before, offered for a re-promote. */
+      readonly previousRevision: string | null;
+    };
+
+export type RepromoteResult =
+  | Exclude<RollbackPlanResult, { kind: 'confirm' }>
+  | { readonly kind: 'conflict'; readonly message: string }
+  | {
+      readonly kind: 'repromoted';
+      readonly runbook: string;
+      readonly revision: string;
+      readonly before: string;
+      readonly after: string;
+      readonly health: string;
+      /** The freeze this re-promote lifted, if the service was frozen. */
+      readonly lifted: LockLease | null;
     };
 
 export interface RollbackDeps {
@@ -81,8 +105,6 @@ const where = (runbook: Runbook): ServiceLocation => ({
   name: runbook.service.name,
 });
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-/** After a rollback the service stays frozen until someone looks at what went wrong. */
-const FREEZE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 /**
  * The seed runbook's `update-traffic --to-revisions <previous>=100` as a Slack action: a deployer may do it
@@ -91,14 +113,25 @@ const FREEZE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 export class RollbackDesk {
   constructor(private readonly deps: RollbackDeps) {}
 
+  /**
+   * Deployers may roll back. An approver is needed to confirm for someone else (`requesterId`), or to act on
+   * their own account (`requesterId: null`, where self-approval does not apply).
+   */
   private async authorize(
     runbookName: string | undefined,
     userId: string,
+    role: { readonly approveFor: string | null } | 'deploy' = 'deploy',
   ): Promise<Refusal | { kind: 'ok'; runbook: Runbook }> {
     const picked = pickRunbook(this.deps.catalog(), runbookName);
     if (picked.kind !== 'found') return picked;
-    const access = await mayRequest(picked.runbook.access, userId, this.deps.directory);
-    if (!access.allowed) return { kind: 'forbidden', decision: access };
+    const rules = picked.runbook.access;
+    const access =
+      role === 'deploy'
+        ? await mayRequest(rules, userId, this.deps.directory)
+        : role.approveFor === null
+          ? await mayApprove({ ...rules, selfApproval: true }, userId, userId, this.deps.directory)
+          : await mayApprove(rules, userId, role.approveFor, this.deps.directory);
+    if (!access.allowed) return { kind: 'forbidden', decision: access, role: role === 'deploy' ? 'deploy' : 'approve' };
     return { kind: 'ok', runbook: picked.runbook };
   }
 
@@ -137,61 +170,146 @@ export class RollbackDesk {
   }): Promise<RollbackPlanResult> {
     const auth = await this.authorize(input.runbook, input.userId);
     if (auth.kind !== 'ok') return auth;
-    const lock = await this.deps.store.getLock(serviceKey(auth.runbook.service), this.deps.clock.now());
+    const target = await this.checkTarget(auth.runbook, input.revision);
+    if (target.kind !== 'ok') return target;
+    return {
+      kind: 'confirm',
+      runbook: auth.runbook.name,
+      revision: input.revision,
+      before: describeTraffic(target.before),
+      after: describeTraffic(allTrafficTo(target.before, input.revision)),
+      needsApproval: auth.runbook.access.rollbackNeedsApproval,
+    };
+  }
+
+  /**
+   * Moves all traffic to the revision and freezes the service. `requestedBy` is who asked for it when an
+   * approver confirms on their behalf (`access.rollbackNeedsApproval`); otherwise the confirming deployer.
+   */
+  async execute(input: {
+    readonly runbook: string;
+    readonly revision: string;
+    readonly userId: string;
+    readonly requestedBy?: string;
+  }): Promise<RollbackResult> {
+    const requester = input.requestedBy ?? input.userId;
+    const asked = await this.authorize(input.runbook, requester);
+    if (asked.kind !== 'ok') return asked;
+    const runbook = asked.runbook;
+    if (runbook.access.rollbackNeedsApproval) {
+      const approval = await this.authorize(input.runbook, input.userId, { approveFor: requester });
+      if (approval.kind !== 'ok') return approval;
+    }
+    const moved = await this.moveAllTrafficTo(runbook, input.revision);
+    if (moved.kind !== 'moved') return moved;
+    const freeze = freezeLease({
+      serviceKey: serviceKey(runbook.service),
+      holderId: input.userId,
+      reason: `rolled back to ${input.revision}: unlock with /deploy unlock ${runbook.name} once the cause is understood`,
+      at: this.deps.clock.now(),
+    });
+    const locked = await this.deps.store.acquireLock(freeze);
+    const previous = [...moved.before]
+      .filter((t) => t.revision !== input.revision)
+      .sort((a, b) => b.percent - a.percent)[0];
+    return {
+      kind: 'rolled_back',
+      runbook: runbook.name,
+      revision: input.revision,
+      before: describeTraffic(moved.before),
+      after: describeTraffic(moved.after),
+      health: moved.health,
+      freeze: locked.lock,
+      previousRevision: previous !== undefined && previous.percent > 0 ? previous.revision : null,
+    };
+  }
+
+  /**
+   * An approver puts a revision back in front after a rollback (a check that failed for a reason they
+   * understand, or a manual rollback they want undone): all traffic to it, and the freeze lifted.
+   */
+  async repromote(input: {
+    readonly runbook: string;
+    readonly revision: string;
+    readonly userId: string;
+  }): Promise<RepromoteResult> {
+    const auth = await this.authorize(input.runbook, input.userId, { approveFor: null });
+    if (auth.kind !== 'ok') return auth;
+    const moved = await this.moveAllTrafficTo(auth.runbook, input.revision);
+    if (moved.kind !== 'moved') return moved;
+    const key = serviceKey(auth.runbook.service);
+    const lock = await this.deps.store.getLock(key, this.deps.clock.now());
+    const lifted = lock !== undefined && isFreeze(lock) && (await this.deps.store.releaseLock(key, lock.ownerId));
+    return {
+      kind: 'repromoted',
+      runbook: auth.runbook.name,
+      revision: input.revision,
+      before: describeTraffic(moved.before),
+      after: describeTraffic(moved.after),
+      health: moved.health,
+      lifted: lifted ? lock : null,
+    };
+  }
+
+  /** Refuses a target that is gone, not Ready or serving already, and a service a deploy holds. */
+  private async checkTarget(
+    runbook: Runbook,
+    revision: string,
+  ): Promise<
+    | Exclude<RollbackPlanResult, { kind: 'confirm' }>
+    | { kind: 'ok'; before: ReturnType<typeof pinTraffic>; etag: string }
+  > {
+    const lock = await this.deps.store.getLock(serviceKey(runbook.service), this.deps.clock.now());
     // Decided: a rollback never races a deploy of the same service. Cancelling the deploy rolls it back.
-    if (lock !== undefined && !lock.ownerId.startsWith('freeze:')) return { kind: 'deploy_running', lock };
+    if (lock !== undefined && !isFreeze(lock)) return { kind: 'deploy_running', lock };
     try {
-      const service = await this.deps.cloudRun.getService(where(auth.runbook));
-      const target = await this.deps.cloudRun.getRevision(where(auth.runbook), input.revision);
+      const service = await this.deps.cloudRun.getService(where(runbook));
+      const target = await this.deps.cloudRun.getRevision(where(runbook), revision);
       if (target === undefined || target.state !== 'ready') {
-        const revisions = await this.deps.cloudRun.listRevisions(where(auth.runbook), 20);
+        const revisions = await this.deps.cloudRun.listRevisions(where(runbook), 20);
         const lastGood =
-          revisions.find((r) => r.state === 'ready' && r.name !== input.revision && r.image !== null)?.image ?? null;
+          revisions.find((r) => r.state === 'ready' && r.name !== revision && r.image !== null)?.image ?? null;
         return {
           kind: 'target_unusable',
-          runbook: auth.runbook.name,
-          revision: input.revision,
+          runbook: runbook.name,
+          revision,
           why: target === undefined ? 'it no longer exists' : `it is not Ready (${target.message ?? target.state})`,
           lastGoodImage: lastGood,
         };
       }
       const before = pinTraffic(service.traffic, service.latestReadyRevision);
-      const after = allTrafficTo(before, input.revision);
-      if (before.filter((t) => t.percent > 0).every((t) => t.revision === input.revision)) {
-        return { kind: 'already_serving', runbook: auth.runbook.name, revision: input.revision };
+      if (before.filter((t) => t.percent > 0).every((t) => t.revision === revision)) {
+        return { kind: 'already_serving', runbook: runbook.name, revision };
       }
-      return {
-        kind: 'confirm',
-        runbook: auth.runbook.name,
-        revision: input.revision,
-        before: describeTraffic(before),
-        after: describeTraffic(after),
-      };
+      return { kind: 'ok', before, etag: service.etag };
     } catch (error) {
       return { kind: 'unavailable', reason: `Cloud Run: ${reasonOf(error)}` };
     }
   }
 
-  async execute(input: {
-    readonly runbook: string;
-    readonly revision: string;
-    readonly userId: string;
-  }): Promise<RollbackResult> {
-    const planned = await this.plan(input);
-    if (planned.kind !== 'confirm') return planned;
-    const auth = await this.authorize(input.runbook, input.userId);
-    if (auth.kind !== 'ok') return auth;
-    const runbook = auth.runbook;
-    const service = await this.deps.cloudRun.getService(where(runbook));
-    const before = pinTraffic(service.traffic, service.latestReadyRevision);
-    const traffic = allTrafficTo(before, input.revision);
+  /** One UpdateService with the full traffic list and the etag it read, then the runbook's GET health check. */
+  private async moveAllTrafficTo(
+    runbook: Runbook,
+    revision: string,
+  ): Promise<
+    | Exclude<RollbackPlanResult, { kind: 'confirm' }>
+    | { kind: 'conflict'; message: string }
+    | { kind: 'moved'; before: ReturnType<typeof pinTraffic>; after: ReturnType<typeof pinTraffic>; health: string }
+  > {
+    const target = await this.checkTarget(runbook, revision);
+    if (target.kind !== 'ok') return target;
+    const traffic = allTrafficTo(target.before, revision);
     const result = await this.deps.cloudRun.setTraffic({
       service: where(runbook),
-      etag: service.etag,
+      etag: target.etag,
       traffic,
       deadline: new Date(this.deps.clock.now().getTime() + 5 * 60_000),
     });
-    if (!result.ok) return { kind: 'conflict', message: result.message };
+    if (!result.ok) {
+      // A double click: the other click moved the traffic first; say so rather than report a conflict.
+      const now = await this.checkTarget(runbook, revision);
+      return now.kind === 'already_serving' ? now : { kind: 'conflict', message: result.message };
+    }
     let health = 'no GET health check in the runbook';
     const check = runbook.verify.checks.find(
       (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
@@ -207,25 +325,6 @@ export class RollbackDesk {
         ? `${check.path} answered ${answer.status}${check.expect.status.includes(answer.status) ? '' : ' (NOT healthy)'}`
         : `${check.path} failed: ${answer.error}`;
     }
-    const now = this.deps.clock.now();
-    const key = serviceKey(runbook.service);
-    const freeze: LockLease = {
-      serviceKey: key,
-      ownerId: `freeze:${key}`,
-      holderId: input.userId,
-      reason: `rolled back to ${input.revision}: unlock with /deploy unlock ${runbook.name} once the cause is understood`,
-      acquiredAt: now,
-      expiresAt: new Date(now.getTime() + FREEZE_MS),
-    };
-    const locked = await this.deps.store.acquireLock(freeze);
-    return {
-      kind: 'rolled_back',
-      runbook: runbook.name,
-      revision: input.revision,
-      before: describeTraffic(before),
-      after: describeTraffic(traffic),
-      health,
-      freeze: locked.lock,
-    };
+    return { kind: 'moved', before: target.before, after: traffic, health };
   }
 }

@@ -1,5 +1,5 @@
-import type { App, RespondArguments } from '@slack/bolt';
-import type { RollbackDesk } from '../deploy/rollback.js';
+import type { App, RespondArguments, RespondFn } from '@slack/bolt';
+import type { RollbackDesk, RollbackPlanResult } from '../deploy/rollback.js';
 import { parseRollbackCommand } from '../deploy/rollback-command.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import type { SlackMessage } from '../ui/plan-message.js';
@@ -13,6 +13,30 @@ const ephemeral = (message: SlackMessage, replace = false): RespondArguments => 
   replace_original: replace,
   ...message,
 });
+
+/**
+ * Shows the confirmation: to the deployer alone, or in the channel for an approver when the runbook says a
+ * rollback needs one. Returns the audit outcome.
+ */
+async function answerPlan(
+  respond: RespondFn,
+  plan: RollbackPlanResult,
+  userId: string,
+  replaceList: boolean,
+): Promise<string> {
+  if (plan.kind !== 'confirm') {
+    await respond(ephemeral(rollbackReply(plan, userId), replaceList));
+    return `refused: ${plan.kind}`;
+  }
+  if (!plan.needsApproval) {
+    await respond(ephemeral(rollbackConfirmMessage(plan), replaceList));
+    return 'ok: confirmation shown';
+  }
+  await respond({ response_type: 'in_channel', replace_original: false, ...rollbackConfirmMessage(plan, userId) });
+  if (replaceList)
+    await respond(ephemeral({ text: 'Asked in the channel: an approver confirms the rollback.', blocks: [] }, true));
+  return 'ok: approval asked';
+}
 
 /** `/rollback` and its two buttons: list → confirm → traffic moved, reported in the channel. */
 export function registerRollback(app: App, ctx: HandlerContext, rollback: RollbackDesk | undefined): void {
@@ -70,10 +94,7 @@ export function registerRollback(app: App, ctx: HandlerContext, rollback: Rollba
         return await record(result.kind === 'choices' ? 'ok: listed' : `refused: ${result.kind}`);
       }
       const plan = await rollback.plan({ runbook: parsed.runbook, revision: parsed.revision, userId: command.user_id });
-      await respond(
-        ephemeral(plan.kind === 'confirm' ? rollbackConfirmMessage(plan) : rollbackReply(plan, command.user_id)),
-      );
-      return await record(plan.kind === 'confirm' ? 'ok: confirmation shown' : `refused: ${plan.kind}`);
+      return await record(await answerPlan(respond, plan, command.user_id, false));
     } catch (error) {
       ctx.logger.error(`/rollback ${command.text} failed`, error);
       await respond(ephemeral({ text: failureText('prepare the rollback'), blocks: [] })).catch((e: unknown) =>
@@ -90,20 +111,25 @@ export function registerRollback(app: App, ctx: HandlerContext, rollback: Rollba
     app.action(actionId, async ({ body, ack, respond }) => {
       await ack();
       const parsed = buttonActionSchema.safeParse(body);
-      const [runbook, revision] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+      const [runbook, revision, requestedBy] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
       if (!parsed.success || runbook === undefined || revision === undefined || rollback === undefined) return;
       const userId = parsed.data.user.id;
       let outcome = 'error';
       try {
         if (step === 'pick') {
           const plan = await rollback.plan({ runbook, revision, userId });
-          await respond(
-            ephemeral(plan.kind === 'confirm' ? rollbackConfirmMessage(plan) : rollbackReply(plan, userId), true),
-          );
-          outcome = plan.kind === 'confirm' ? 'ok: confirmation shown' : `refused: ${plan.kind}`;
+          outcome = await answerPlan(respond, plan, userId, true);
         } else {
-          const result = await rollback.execute({ runbook, revision, userId });
-          if (result.kind === 'rolled_back') {
+          const result = await rollback.execute({
+            runbook,
+            revision,
+            userId,
+            ...(requestedBy === undefined ? {} : { requestedBy }),
+          });
+          if (result.kind === 'rolled_back' && requestedBy !== undefined) {
+            // The approver confirmed the request in the channel: the report takes its place.
+            await respond({ response_type: 'in_channel', replace_original: true, ...rollbackReply(result, userId) });
+          } else if (result.kind === 'rolled_back') {
             await respond({ response_type: 'in_channel', replace_original: false, ...rollbackReply(result, userId) });
             await respond({ delete_original: true }).catch(() => undefined);
           } else {

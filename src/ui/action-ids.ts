@@ -4,4 +4,5 @@ export const ACTION_IDS = {
   deny: 'liftoff_deny',
   rollbackPick: 'liftoff_rollback_pick',
   rollbackConfirm: 'liftoff_rollback_confirm',
+  repromote: 'liftoff_repromote',
 } as const satisfies Record<string, string>;

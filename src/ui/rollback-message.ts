@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { RollbackListResult, RollbackPlanResult, RollbackResult } from '../deploy/rollback.js';
+import type { RepromoteResult, RollbackListResult, RollbackPlanResult, RollbackResult } from '../deploy/rollback.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcDateTime } from './format.js';
@@ -11,9 +11,39 @@ const say = (text: string): SlackMessage => ({
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
 });
 
-/** The value a rollback button carries: runbook and revision, both plain names. */
-export function rollbackValue(runbook: string, revision: string): string {
-  return `${runbook} ${revision}`;
+/**
+ * The value a rollback button carries: runbook and revision, both plain names, and who asked when an
+ * approver confirms for them.
+ */
+export function rollbackValue(runbook: string, revision: string, requestedBy?: string): string {
+  return requestedBy === undefined ? `${runbook} ${revision}` : `${runbook} ${revision} ${requestedBy}`;
+}
+
+/** An approver's button that puts a revision back in front after a rollback and lifts the freeze. */
+export function repromoteActions(runbook: string, revision: string): KnownBlock {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_IDS.repromote,
+        text: plainText(truncate(`Re-promote ${revision}`, 75)),
+        value: rollbackValue(runbook, revision),
+        confirm: {
+          title: plainText('Re-promote?'),
+          text: {
+            type: 'mrkdwn',
+            text: truncate(
+              `All traffic of ${inlineCode(runbook)} goes to ${inlineCode(revision)} and the freeze is lifted. Approvers only.`,
+              300,
+            ),
+          },
+          confirm: plainText('Re-promote'),
+          deny: plainText('Back'),
+        },
+      },
+    ],
+  };
 }
 
 export function rollbackChoicesMessage(result: Extract<RollbackListResult, { kind: 'choices' }>): SlackMessage {
@@ -53,7 +83,18 @@ export function rollbackChoicesMessage(result: Extract<RollbackListResult, { kin
   return { text: `Revisions of ${result.service}`, blocks };
 }
 
-export function rollbackConfirmMessage(plan: Extract<RollbackPlanResult, { kind: 'confirm' }>): SlackMessage {
+/**
+ * The confirmation: ephemeral for the deployer who confirms it, or posted in the channel for an approver
+ * when the runbook says a rollback needs approval (`requestedBy` is then who asked).
+ */
+export function rollbackConfirmMessage(
+  plan: Extract<RollbackPlanResult, { kind: 'confirm' }>,
+  requestedBy?: string,
+): SlackMessage {
+  const question =
+    requestedBy === undefined
+      ? `*Roll back ${escapeMrkdwn(plan.runbook)} to ${inlineCode(plan.revision)}?*`
+      : `*${mention(requestedBy)} asks to roll back ${escapeMrkdwn(plan.runbook)} to ${inlineCode(plan.revision)}.* The runbook needs an approver to confirm.`;
   return {
     text: `Roll back ${plan.runbook} to ${plan.revision}?`,
     blocks: [
@@ -62,7 +103,7 @@ export function rollbackConfirmMessage(plan: Extract<RollbackPlanResult, { kind:
         text: {
           type: 'mrkdwn',
           text: truncate(
-            `*Roll back ${escapeMrkdwn(plan.runbook)} to ${inlineCode(plan.revision)}?*\nBefore: ${escapeMrkdwn(plan.before, 500)}\nAfter: ${escapeMrkdwn(plan.after, 500)}\nThe service stays locked afterwards until someone runs ${inlineCode(`/deploy unlock ${plan.runbook}`)}.`,
+            `${question}\nBefore: ${escapeMrkdwn(plan.before, 500)}\nAfter: ${escapeMrkdwn(plan.after, 500)}\nThe service stays locked afterwards until someone runs ${inlineCode(`/deploy unlock ${plan.runbook}`)} or re-promotes.`,
             3000,
           ),
         },
@@ -75,7 +116,7 @@ export function rollbackConfirmMessage(plan: Extract<RollbackPlanResult, { kind:
             action_id: ACTION_IDS.rollbackConfirm,
             style: 'danger',
             text: plainText('Roll back'),
-            value: rollbackValue(plan.runbook, plan.revision),
+            value: rollbackValue(plan.runbook, plan.revision, requestedBy),
             confirm: {
               title: plainText('Move production traffic?'),
               text: {
@@ -94,13 +135,24 @@ export function rollbackConfirmMessage(plan: Extract<RollbackPlanResult, { kind:
 
 /** Every answer of the rollback flow but the list and the confirmation. */
 export function rollbackReply(
-  result: Exclude<RollbackResult | RollbackPlanResult | RollbackListResult, { kind: 'confirm' | 'choices' }>,
+  result: Exclude<
+    RollbackResult | RollbackPlanResult | RollbackListResult | RepromoteResult,
+    { kind: 'confirm' | 'choices' }
+  >,
   byUserId: string,
 ): SlackMessage {
   switch (result.kind) {
-    case 'rolled_back':
-      return say(
+    case 'rolled_back': {
+      const message = say(
         `:rewind: ${mention(byUserId)} rolled ${inlineCode(result.runbook)} back to ${inlineCode(result.revision)}.\nBefore: ${escapeMrkdwn(result.before, 500)}\nAfter: ${escapeMrkdwn(result.after, 500)}\nHealth: ${escapeMrkdwn(result.health, 300)}\n:lock: ${lockDescription(result.freeze)}`,
+      );
+      return result.previousRevision === null
+        ? message
+        : { ...message, blocks: [...message.blocks, repromoteActions(result.runbook, result.previousRevision)] };
+    }
+    case 'repromoted':
+      return say(
+        `:arrow_up: ${mention(byUserId)} re-promoted ${inlineCode(result.revision)}: it serves all the traffic of ${inlineCode(result.runbook)} again.\nBefore: ${escapeMrkdwn(result.before, 500)}\nAfter: ${escapeMrkdwn(result.after, 500)}\nHealth: ${escapeMrkdwn(result.health, 300)}\n${result.lifted === null ? 'The service was not frozen.' : ':unlock: The freeze is lifted: deploys may go again.'}`,
       );
     case 'target_unusable':
       return say(
@@ -122,9 +174,14 @@ export function rollbackReply(
     case 'unknown_runbook':
     case 'invalid_runbook':
       return runbookChoiceReply(result);
-    case 'forbidden':
+    case 'forbidden': {
+      const who = result.decision.whoCan.length === 0 ? 'anyone' : result.decision.whoCan.map(mention).join(', ');
+      if (result.role === 'deploy') return say(`:no_entry: Only deployers may roll back. Who can: ${who}.`);
       return say(
-        `:no_entry: Only deployers may roll back. Who can: ${result.decision.whoCan.length === 0 ? 'anyone' : result.decision.whoCan.map(mention).join(', ')}.`,
+        result.decision.reason === 'own_request'
+          ? `:no_entry: You asked for this: another approver confirms it. Who can: ${who}.`
+          : `:no_entry: Only an approver may do this. Who can: ${who}.`,
       );
+    }
   }
 }

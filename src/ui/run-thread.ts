@@ -4,6 +4,7 @@ import type { FinalReport, ProgressView, StepReport } from '../deploy/pipeline/t
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { utcTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
+import { repromoteActions } from './rollback-message.js';
 
 const SECTION_LIMIT = 3000;
 const STATE_LABEL: Record<string, string> = {
@@ -101,5 +102,13 @@ export function finalMessage(report: FinalReport): SlackMessage {
   if (report.serviceUrl !== null) lines.push(`Service: ${escapeMrkdwn(report.serviceUrl, 300)}`);
   if (report.deployLogUrl !== null)
     lines.push(`<${report.deployLogUrl}|Deploy log> (committed once GitHub accepts it)`);
-  return { text: lines[0] ?? report.outcome, blocks: [section(lines.join('\n'))] };
+  if (report.frozenWithCandidate === null)
+    return { text: lines[0] ?? report.outcome, blocks: [section(lines.join('\n'))] };
+  lines.push(
+    `:lock: ${inlineCode(report.service)} is frozen: no deploy until an approver re-promotes ${inlineCode(report.frozenWithCandidate)} (it keeps its tag at 0 %) or runs ${inlineCode(`/deploy unlock ${report.runbook}`)}.`,
+  );
+  return {
+    text: lines[0] ?? report.outcome,
+    blocks: [section(lines.join('\n')), repromoteActions(report.runbook, report.frozenWithCandidate)],
+  };
 }

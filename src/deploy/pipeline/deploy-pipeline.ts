@@ -5,7 +5,8 @@ import { runChecks } from '../checks/run-checks.js';
 import { snapshotAgainstTargets } from '../prometheus/evaluate.js';
 import type { PipelinePort } from '../deploy-desk.js';
 import type { TrafficTarget } from '../plan.js';
-import type { Clock, Store } from '../ports.js';
+import { freezeLease } from '../freeze.js';
+import type { Clock, LockLease, Store } from '../ports.js';
 import { isTerminal, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema.js';
@@ -765,8 +766,30 @@ export class DeployPipeline implements PipelinePort {
     const endState = ok ? 'rolled_back' : 'failed';
     const fresh = (await this.deps.store.getRun(run.id)) ?? run;
     await this.record(fresh, runbook, readPipelineData(fresh.data), endState);
-    const moved = await this.move(fresh, [fresh.state], endState, { releaseLock: true, detail: `${step}: ${reason}` });
-    if (moved) await this.final(fresh, runbook, endState, `${step}: ${reason}${ok ? '' : ` — and ${message}`}`);
+    // A failed check freezes the service, in the same write that ends the run, so nothing (a queued run
+    // included) deploys before someone looks. A cancel is the requester's own choice: no freeze.
+    const freeze =
+      ok && step !== 'cancel'
+        ? freezeLease({
+            serviceKey: fresh.serviceKey,
+            holderId: fresh.requesterId,
+            reason: `automatic rollback of ${fresh.id} (${step} failed): re-promote ${deploy.revision} or /deploy unlock ${runbook.name} once the cause is understood`,
+            at: this.deps.clock.now(),
+          })
+        : undefined;
+    const moved = await this.move(fresh, [fresh.state], endState, {
+      releaseLock: true,
+      detail: `${step}: ${reason}`,
+      ...(freeze === undefined ? {} : { freeze }),
+    });
+    if (moved)
+      await this.final(
+        fresh,
+        runbook,
+        endState,
+        `${step}: ${reason}${ok ? '' : ` — and ${message}`}`,
+        freeze === undefined ? null : deploy.revision,
+      );
   }
 
   private async end(run: Run, state: 'failed' | 'cancelled', step: string, reason: string): Promise<void> {
@@ -785,9 +808,9 @@ export class DeployPipeline implements PipelinePort {
     run: Run,
     from: readonly RunState[],
     to: RunState,
-    options: { releaseLock?: boolean; detail?: string } = {},
+    options: { releaseLock?: boolean; detail?: string; freeze?: LockLease } = {},
   ): Promise<boolean> {
-    const result = await this.deps.store.transition({
+    const request = {
       runId: run.id,
       from,
       to,
@@ -795,7 +818,12 @@ export class DeployPipeline implements PipelinePort {
       actorId: null,
       ...(options.detail === undefined ? {} : { detail: options.detail.slice(0, 1000) }),
       ...(options.releaseLock === true ? { releaseLock: true } : {}),
-    });
+    };
+    let result = await this.deps.store.transition(
+      options.freeze === undefined ? request : { ...request, acquireLock: options.freeze },
+    );
+    // Someone froze the service meanwhile: their freeze stands, and the run still ends.
+    if (!result.ok && result.reason === 'locked') result = await this.deps.store.transition(request);
     if (!result.ok) return false;
     const runbook = findRunbook(this.deps.catalog(), run.runbook);
     if (runbook.kind === 'found') await this.progress(result.run, runbook.runbook, {});
@@ -866,6 +894,7 @@ export class DeployPipeline implements PipelinePort {
     runbook: Runbook,
     outcome: FinalReport['outcome'],
     reason: string | null,
+    frozenWithCandidate: string | null = null,
   ): Promise<void> {
     const current = (await this.deps.store.getRun(run.id)) ?? run;
     const data = readPipelineData(current.data);
@@ -881,6 +910,7 @@ export class DeployPipeline implements PipelinePort {
           ? null
           : `https://github.com/${runbook.source.repo}/blob/${runbook.source.branch}/${data.deployLogPath}`,
       reason,
+      frozenWithCandidate,
     };
     const thread = data.thread ?? { posted: {} };
     if (thread.posted.final !== undefined) return;

@@ -39,6 +39,8 @@ export interface FinalReport {
   readonly serviceUrl: string | null;
   readonly deployLogUrl: string | null;
   readonly reason: string | null;
+  /** After an automatic rollback the service is frozen: the candidate an approver may re-promote. */
+  readonly frozenWithCandidate: string | null;
 }
 
 /**
