@@ -151,7 +151,11 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           instanceId: cloud.instanceId,
           logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },
           ...(options.pipelineTimings === undefined ? {} : { timings: options.pipelineTimings }),
+          onRunEnded: () => startQueued(),
         });
+  const startQueued = (): void => {
+    desk.startQueued().catch((error: unknown) => logger.error('starting queued runs failed', error));
+  };
   const desk = new DeployDesk({
     store,
     clock,
@@ -258,6 +262,8 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
 
   const sweep = (): void => {
     desk.expireDue().catch((error: unknown) => logger.error('expiring requests failed', error));
+    // A lock may have run out, or been freed by another replica, since the last look at the line.
+    startQueued();
   };
   sweep();
   const sweeper = setInterval(sweep, options.expirySweepMs ?? 15_000);

@@ -4,7 +4,7 @@ import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.j
 import { freezeLease, isFreeze } from './freeze.js';
 import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
 import type { Clock, LockLease, Store } from './ports.js';
-import { LOCK_HOLDING_STATES, serviceKey, type Run } from './run.js';
+import { LOCK_HOLDING_STATES, queueData, serviceKey, type Run } from './run.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema.js';
 
@@ -60,6 +60,8 @@ export type DecisionResult =
   | { readonly kind: 'locked'; readonly lock: LockLease; readonly run: Run }
   | { readonly kind: 'preflight_failed'; readonly run: Run; readonly failed: PreflightResult }
   | { readonly kind: 'approved'; readonly run: Run }
+  /** `queue: true` and the service is busy: approved, waiting in line for the lock. */
+  | { readonly kind: 'queued'; readonly run: Run }
   | { readonly kind: 'denied'; readonly run: Run };
 
 export type CancelResult =
@@ -126,7 +128,8 @@ export class DeployDesk {
     const now = this.deps.clock.now();
     const key = serviceKey(runbook.service);
     const lock = await this.deps.store.getLock(key, now);
-    if (lock !== undefined && !input.dryRun) return { kind: 'locked', lock };
+    // With `queue: true` a busy service does not refuse the request: once approved, it waits in line.
+    if (lock !== undefined && !input.dryRun && !runbook.queue) return { kind: 'locked', lock };
     const expiresAt = new Date(now.getTime() + runbook.approval.timeout);
     const [live, preflight] = await Promise.all([this.deps.liveFacts.read(runbook), this.deps.preflight?.(runbook)]);
     const plan = buildPlan({
@@ -138,7 +141,12 @@ export class DeployDesk {
       expiresAt,
       warnings: [
         ...warningsOf(this.deps.catalog(), runbook.name),
-        ...(lock === undefined ? [] : [`The service is locked by ${lock.holderId}: ${lock.reason}`]),
+        ...(lock === undefined
+          ? []
+          : [
+              `The service is locked by ${lock.holderId}: ${lock.reason}` +
+                (runbook.queue ? '. Once approved, this request waits in line and starts when the lock frees.' : ''),
+            ]),
       ],
     });
     if (input.dryRun) return { kind: 'dry_run', plan };
@@ -206,14 +214,7 @@ export class DeployDesk {
             at: now,
             actorId: input.userId,
             decision,
-            acquireLock: {
-              serviceKey: run.serviceKey,
-              ownerId: run.id,
-              holderId: run.requesterId,
-              reason: `deploy ${run.id} (${run.runbook})`,
-              acquiredAt: now,
-              expiresAt: new Date(now.getTime() + RUN_LEASE_MS),
-            },
+            acquireLock: runLease(run, now),
           })
         : await this.deps.store.transition({
             runId: run.id,
@@ -224,6 +225,7 @@ export class DeployDesk {
             decision,
           });
     if (!result.ok) {
+      if (result.reason === 'locked' && runbook.queue) return this.enqueue(run, decision);
       if (result.reason === 'locked') return { kind: 'locked', lock: result.lock, run };
       if (result.reason === 'wrong_state') return { kind: 'already_decided', run: result.run };
       return { kind: 'not_found', runId: run.id };
@@ -234,6 +236,73 @@ export class DeployDesk {
       return { kind: 'approved', run: result.run };
     }
     return { kind: 'denied', run: result.run };
+  }
+
+  /** An approval on a busy service with `queue: true`: the run waits in line, its position shown. */
+  private async enqueue(run: Run, decision: { by: string; at: Date }): Promise<DecisionResult> {
+    const result = await this.deps.store.transition({
+      runId: run.id,
+      from: ['requested'],
+      to: 'queued',
+      at: decision.at,
+      actorId: decision.by,
+      decision,
+      data: { queue: { since: decision.at.toISOString(), position: null } },
+    });
+    if (!result.ok) {
+      if (result.reason === 'wrong_state') return { kind: 'already_decided', run: result.run };
+      return { kind: 'not_found', runId: run.id };
+    }
+    // The lock may have freed between the refused approval and this write.
+    await this.startQueued();
+    const after = (await this.deps.store.getRun(run.id)) ?? result.run;
+    return after.state === 'queued' ? { kind: 'queued', run: after } : { kind: 'approved', run: after };
+  }
+
+  /**
+   * Starts the first run in line of every service whose lock is free, and shows the others their new
+   * position. Called when a run ends, a lock is lifted, and on every sweep (a lock may run out, or be
+   * freed by another replica); the guarded write lets only one caller start a run.
+   */
+  async startQueued(): Promise<number> {
+    const queued = await this.deps.store.listRuns({ states: ['queued'] });
+    let started = 0;
+    for (const key of new Set(queued.map((r) => r.serviceKey))) {
+      const line = queued.filter((r) => r.serviceKey === key).sort((a, b) => queuedSince(a) - queuedSince(b));
+      const first = line[0];
+      const now = this.deps.clock.now();
+      if (first !== undefined && (await this.deps.store.getLock(key, now)) === undefined) {
+        const result = await this.deps.store.transition({
+          runId: first.id,
+          from: ['queued'],
+          to: 'approved',
+          at: now,
+          actorId: null,
+          detail: 'the service lock freed: first in line',
+          acquireLock: runLease(first, now),
+        });
+        if (result.ok) {
+          started += 1;
+          line.shift();
+          await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
+          this.deps.pipeline.start(result.run);
+        }
+      }
+      await this.showPositions(line);
+    }
+    return started;
+  }
+
+  /** Edits each waiting request whose position in line changed. */
+  private async showPositions(line: readonly Run[]): Promise<void> {
+    for (const [index, run] of line.entries()) {
+      const queue = queueData(run);
+      if (queue?.position === index + 1) continue;
+      const updated = await this.deps.store.updateRunData(run.id, {
+        queue: { since: queue?.since ?? run.updatedAt.toISOString(), position: index + 1 },
+      });
+      if (updated?.state === 'queued') await this.deps.notifier.showDecision(updated, storedPlan(updated));
+    }
   }
 
   /** Expires every request past its deadline; computed from the store, so it survives restarts. */
@@ -311,6 +380,8 @@ export class DeployDesk {
         ? { kind: 'not_cancellable', run: result.run }
         : { kind: 'not_cancellable', run };
     if (result.run.messageTs !== null) await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
+    // Whoever was behind moves up (or starts, when the cancelled run held the lock).
+    await this.startQueued();
     return { kind: 'cancelled', run: result.run };
   }
 
@@ -349,6 +420,7 @@ export class DeployDesk {
     if (lock === undefined) return { kind: 'not_locked', serviceKey: key };
     if (!isFreeze(lock)) return { kind: 'held_by_run', lock };
     await this.deps.store.releaseLock(key, lock.ownerId);
+    await this.startQueued();
     return { kind: 'unlocked', serviceKey: key };
   }
 
@@ -366,6 +438,23 @@ export class DeployDesk {
     ]);
     return { waiting: waiting.filter((r) => r.expiresAt > now), active, locks };
   }
+}
+
+/** The lease an approved run holds on its service while the pipeline carries it. */
+function runLease(run: Run, now: Date): LockLease {
+  return {
+    serviceKey: run.serviceKey,
+    ownerId: run.id,
+    holderId: run.requesterId,
+    reason: `deploy ${run.id} (${run.runbook})`,
+    acquiredAt: now,
+    expiresAt: new Date(now.getTime() + RUN_LEASE_MS),
+  };
+}
+
+function queuedSince(run: Run): number {
+  const since = queueData(run)?.since;
+  return since === undefined ? run.updatedAt.getTime() : Date.parse(since);
 }
 
 function warningsOf(catalog: RunbookCatalog, name: string): string[] {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The states of a deploy run (DESIGN.md, 'A deploy run'). */
 export const RUN_STATES = [
   'requested',
@@ -105,4 +107,12 @@ export interface TransitionRecord {
   readonly at: Date;
   readonly actorId: string | null;
   readonly detail: string | null;
+}
+
+const queueSchema = z.object({ since: z.string(), position: z.number().int().positive().nullable() });
+
+/** Where a queued run stands in line (`queue: true`), as the desk last wrote it in the run's data. */
+export function queueData(run: Run): z.infer<typeof queueSchema> | undefined {
+  const parsed = queueSchema.safeParse(run.data['queue']);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,6 +1,6 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { Plan, TrafficTarget } from '../deploy/plan.js';
-import type { Run } from '../deploy/run.js';
+import { queueData, type Run } from '../deploy/run.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, slackDate, utcTime } from './format.js';
@@ -199,6 +199,15 @@ function decisionLine(run: Run): { emoji: string; text: string; mrkdwn: string }
         text: `Cancelled${byText}`,
         mrkdwn: `:wastebasket: *Cancelled*${by} at ${utcTime(at)}`,
       };
+    case 'queued': {
+      const position = queueData(run)?.position;
+      const place = position == null ? 'in line' : `number ${position} in line`;
+      return {
+        emoji: ':hourglass_flowing_sand: Queued',
+        text: `Approved${byText} at ${utcTime(at)}, queued: ${place}`,
+        mrkdwn: `:hourglass_flowing_sand: *Approved*${by} at ${utcTime(at)} · *queued*, ${place}: it starts by itself when the service's lock frees. ${inlineCode(`/deploy cancel ${run.id}`)} takes it out of the line.`,
+      };
+    }
     default:
       return {
         emoji: ':white_check_mark: Approved',

@@ -144,6 +144,7 @@ export function requestReply(result: Exclude<RequestResult, { kind: 'dry_run' }>
 export function decisionReply(result: DecisionResult): SlackMessage | undefined {
   switch (result.kind) {
     case 'approved':
+    case 'queued':
     case 'denied':
       return undefined;
     case 'not_found':

@@ -68,6 +68,8 @@ export interface PipelineDeps {
     error(message: string, error?: unknown): void;
   };
   readonly timings?: Partial<PipelineTimings>;
+  /** Told when a run this process drove has ended: its lock is free, a queued run may start. */
+  readonly onRunEnded?: (run: Run) => void;
 }
 
 export interface PipelineTimings {
@@ -182,7 +184,11 @@ export class DeployPipeline implements PipelinePort {
       for (;;) {
         if (this.stopped) return;
         const run = await this.deps.store.getRun(runId);
-        if (run === undefined || isTerminal(run.state)) return;
+        if (run === undefined) return;
+        if (isTerminal(run.state)) {
+          this.deps.onRunEnded?.(run);
+          return;
+        }
         const advanced = await this.step(run);
         if (!advanced) return;
         if (!(await this.holdDriverLease(runId))) return;
