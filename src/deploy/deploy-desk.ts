@@ -83,6 +83,8 @@ export type LockCommandResult =
 
 export interface DeskStatus {
   readonly waiting: readonly Run[];
+  /** Approved, waiting in line for the service (`queue: true`), first in line first. */
+  readonly queued: readonly Run[];
   readonly active: readonly Run[];
   readonly locks: readonly LockLease[];
 }
@@ -436,7 +438,12 @@ export class DeployDesk {
       this.deps.store.listRuns({ states: LOCK_HOLDING_STATES }),
       this.deps.store.listLocks(now),
     ]);
-    return { waiting: waiting.filter((r) => r.expiresAt > now), active, locks };
+    return {
+      waiting: waiting.filter((r) => r.state === 'requested' && r.expiresAt > now),
+      queued: waiting.filter((r) => r.state === 'queued').sort((a, b) => queuedSince(a) - queuedSince(b)),
+      active,
+      locks,
+    };
   }
 }
 

@@ -219,11 +219,13 @@ export function statusMessage(status: DeskStatus): SlackMessage {
   const active = status.active.map(
     (r) => `${runLine(r)}${r.state === 'approved' ? ' · approved, waiting for the pipeline to start it' : ''}`,
   );
+  const queued = status.queued.map((r) => `${runLine(r)} · approved by ${mention(r.decidedBy ?? '')}, in line`);
   const locks = status.locks.map((l) => `• ${inlineCode(l.serviceKey)}: ${lockDescription(l)}`);
   return say(
     [
       `*Waiting for approval* (${waiting.length})`,
       ...(waiting.length === 0 ? ['_none_'] : waiting),
+      ...(queued.length === 0 ? [] : [`*In line for a busy service* (${queued.length})`, ...queued]),
       `*In progress* (${active.length})`,
       ...(active.length === 0 ? ['_none_'] : active),
       `*Locks* (${locks.length})`,

@@ -62,6 +62,13 @@ describe('queue: true — a request for a busy service waits in line and starts 
 
     // Nothing starts while the lock holds; the line is visible in /deploy status.
     expect(w.gcp.builds()).toHaveLength(0);
+    await w.deploy('status', USERS.outsider);
+    const status = await waitFor(
+      () => w.ephemeralTextsFor(USERS.outsider).find((t) => t.includes('In line for a busy service')),
+      'the line in /deploy status',
+    );
+    expect(status).toContain('(2)');
+    expect(status.indexOf(first.id)).toBeLessThan(status.indexOf(second.id));
 
     await w.deploy('unlock phase3', USERS.approver);
     const firstDone = await waitFor(
