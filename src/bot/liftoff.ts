@@ -10,7 +10,7 @@ import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
 import { slackThreadReporter } from '../adapters/slack/thread-reporter.js';
 import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-pipeline.js';
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
-import { recordFilesFromRun } from '../ui/deploy-log.js';
+import { recordFilesFromRun, trafficMoveIndexFile } from '../ui/deploy-log.js';
 import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
@@ -240,6 +240,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           catalog: () => catalog,
           cloudRun: cloud.cloudRun,
           prober: cloud.prober,
+          indexFile: trafficMoveIndexFile,
         }),
     () => homeOverview({ store, clock, catalog: () => catalog, cloudRun: cloud?.cloudRun }),
   );

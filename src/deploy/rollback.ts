@@ -1,6 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
 import { freezeLease, isFreeze } from './freeze.js';
 import { pickRunbook } from './live-metrics.js';
+import {
+  OUTBOX_KINDS,
+  type CommitFilePayload,
+  type DeploymentPayload,
+  type DeploymentStatusPayload,
+  type RecordFile,
+} from './pipeline/outbox-worker.js';
 import type { CloudRunPort, Prober, ServiceLocation } from './pipeline/ports.js';
 import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
@@ -97,7 +105,24 @@ export interface RollbackDeps {
   readonly catalog: () => RunbookCatalog;
   readonly cloudRun: CloudRunPort;
   readonly prober: Prober;
+  /** The deploy index row that records a traffic move (the ui's `trafficMoveIndexFile`). */
+  readonly indexFile: (input: TrafficMoveRecord) => RecordFile;
+  /** Names a rollback or re-promote in the outbox and the deploy index; random by default. */
+  readonly newOperationId?: (move: 'rollback' | 'repromote') => string;
 }
+
+export interface TrafficMoveRecord {
+  readonly runbook: Runbook;
+  readonly at: Date;
+  readonly move: 'rollback' | 'repromote';
+  readonly revision: string;
+  readonly image: string | null;
+  readonly by: string;
+  readonly healthy: boolean;
+  readonly operationId: string;
+}
+
+const newOperationId = (move: 'rollback' | 'repromote'): string => `${move}-${randomBytes(6).toString('hex')}`;
 
 const where = (runbook: Runbook): ServiceLocation => ({
   project: runbook.service.project,
@@ -209,6 +234,7 @@ export class RollbackDesk {
       at: this.deps.clock.now(),
     });
     const locked = await this.deps.store.acquireLock(freeze);
+    await this.record(runbook, 'rollback', input.revision, input.userId, moved);
     const previous = [...moved.before]
       .filter((t) => t.revision !== input.revision)
       .sort((a, b) => b.percent - a.percent)[0];
@@ -240,6 +266,7 @@ export class RollbackDesk {
     const key = serviceKey(auth.runbook.service);
     const lock = await this.deps.store.getLock(key, this.deps.clock.now());
     const lifted = lock !== undefined && isFreeze(lock) && (await this.deps.store.releaseLock(key, lock.ownerId));
+    await this.record(auth.runbook, 'repromote', input.revision, input.userId, moved);
     return {
       kind: 'repromoted',
       runbook: auth.runbook.name,
@@ -251,13 +278,74 @@ export class RollbackDesk {
     };
   }
 
+  /**
+   * The move goes on record like a deploy: a row in the deploy index and a GitHub Deployment with its status,
+   * through the outbox, so a GitHub outage delays them and loses nothing.
+   */
+  private async record(
+    runbook: Runbook,
+    move: 'rollback' | 'repromote',
+    revision: string,
+    userId: string,
+    moved: { readonly healthy: boolean; readonly image: string | null; readonly serviceUrl: string | null },
+  ): Promise<void> {
+    const at = this.deps.clock.now();
+    const operationId = (this.deps.newOperationId ?? newOperationId)(move);
+    const description = `${move === 'rollback' ? 'Rollback' : 'Re-promote'} to ${revision} by ${userId}`;
+    const commit: CommitFilePayload = {
+      repo: runbook.source.repo,
+      branch: runbook.source.branch,
+      message: `docs: deploy index ${runbook.name}: ${description}\n\nLiftoff-Operation: ${operationId}`,
+      marker: operationId,
+      files: [
+        this.deps.indexFile({
+          runbook,
+          at,
+          move,
+          revision,
+          image: moved.image,
+          by: userId,
+          healthy: moved.healthy,
+          operationId,
+        }),
+      ],
+    };
+    const deployment: DeploymentPayload = {
+      repo: runbook.source.repo,
+      ref: runbook.source.branch,
+      environment: 'production',
+      description: description.slice(0, 140),
+      payload: {
+        operation: operationId,
+        runbook: runbook.name,
+        service: runbook.service.name,
+        revision,
+        image: moved.image,
+      },
+    };
+    const status: DeploymentStatusPayload = {
+      repo: runbook.source.repo,
+      deploymentItemId: `${operationId}:deployment`,
+      state: moved.healthy ? 'success' : 'failure',
+      description: `${revision} serves 100 %${moved.healthy ? '' : ', but its health check fails'}`.slice(0, 140),
+      ...(moved.serviceUrl === null ? {} : { environmentUrl: moved.serviceUrl }),
+    };
+    const items = [
+      { id: `${operationId}:index`, kind: OUTBOX_KINDS.commitFile, payload: commit },
+      { id: `${operationId}:deployment`, kind: OUTBOX_KINDS.deployment, payload: deployment },
+      { id: `${operationId}:status:final`, kind: OUTBOX_KINDS.deploymentStatus, payload: status },
+    ];
+    for (const [index, item] of items.entries())
+      await this.deps.store.enqueueOutbox({ ...item, runId: operationId, at: new Date(at.getTime() + index) });
+  }
+
   /** Refuses a target that is gone, not Ready or serving already, and a service a deploy holds. */
   private async checkTarget(
     runbook: Runbook,
     revision: string,
   ): Promise<
     | Exclude<RollbackPlanResult, { kind: 'confirm' }>
-    | { kind: 'ok'; before: ReturnType<typeof pinTraffic>; etag: string }
+    | { kind: 'ok'; before: ReturnType<typeof pinTraffic>; etag: string; image: string | null }
   > {
     const lock = await this.deps.store.getLock(serviceKey(runbook.service), this.deps.clock.now());
     // Decided: a rollback never races a deploy of the same service. Cancelling the deploy rolls it back.
@@ -281,7 +369,7 @@ export class RollbackDesk {
       if (before.filter((t) => t.percent > 0).every((t) => t.revision === revision)) {
         return { kind: 'already_serving', runbook: runbook.name, revision };
       }
-      return { kind: 'ok', before, etag: service.etag };
+      return { kind: 'ok', before, etag: service.etag, image: target.image };
     } catch (error) {
       return { kind: 'unavailable', reason: `Cloud Run: ${reasonOf(error)}` };
     }
@@ -294,7 +382,15 @@ export class RollbackDesk {
   ): Promise<
     | Exclude<RollbackPlanResult, { kind: 'confirm' }>
     | { kind: 'conflict'; message: string }
-    | { kind: 'moved'; before: ReturnType<typeof pinTraffic>; after: ReturnType<typeof pinTraffic>; health: string }
+    | {
+        kind: 'moved';
+        before: ReturnType<typeof pinTraffic>;
+        after: ReturnType<typeof pinTraffic>;
+        health: string;
+        healthy: boolean;
+        image: string | null;
+        serviceUrl: string | null;
+      }
   > {
     const target = await this.checkTarget(runbook, revision);
     if (target.kind !== 'ok') return target;
@@ -311,6 +407,7 @@ export class RollbackDesk {
       return now.kind === 'already_serving' ? now : { kind: 'conflict', message: result.message };
     }
     let health = 'no GET health check in the runbook';
+    let healthy = true;
     const check = runbook.verify.checks.find(
       (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
     );
@@ -321,10 +418,19 @@ export class RollbackDesk {
         path: check.path,
         timeoutMs: check.timeout,
       });
+      healthy = answer.ok && check.expect.status.includes(answer.status);
       health = answer.ok
-        ? `${check.path} answered ${answer.status}${check.expect.status.includes(answer.status) ? '' : ' (NOT healthy)'}`
+        ? `${check.path} answered ${answer.status}${healthy ? '' : ' (NOT healthy)'}`
         : `${check.path} failed: ${answer.error}`;
     }
-    return { kind: 'moved', before: target.before, after: traffic, health };
+    return {
+      kind: 'moved',
+      before: target.before,
+      after: traffic,
+      health,
+      healthy,
+      image: target.image,
+      serviceUrl: result.service.uri,
+    };
   }
 }

@@ -3,6 +3,7 @@ import type { RecordFile } from '../deploy/pipeline/outbox-worker.js';
 import { grafanaDashboard, prometheusDuration, prometheusScrapeConfig } from './monitoring-files.js';
 import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
+import type { TrafficMoveRecord } from '../deploy/rollback.js';
 import { describeTraffic } from '../deploy/traffic.js';
 
 export interface DeployLogFacts {
@@ -144,7 +145,7 @@ const STATUS_TEXT: Record<DeployLogFacts['outcome'], string> = {
 export function recordFilesFromRun(input: DeployLogInput): { logPath: string; files: RecordFile[] } | undefined {
   const { run, runbook, data } = input;
   if (data.tag === undefined || data.deploy === undefined) return undefined;
-  const spec = runbook.deployLog ?? { path: 'docs/deployments/{date}-deploy-{name}.md', template: '' };
+  const spec = runbook.deployLog ?? { path: DEFAULT_LOG_PATH, template: '' };
   const checks = data.checks ?? [];
   const issues = [
     ...(data.failure === undefined ? [] : [`${data.failure.step} : ${data.failure.message}`]),
@@ -206,6 +207,32 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
         },
       },
     ],
+  };
+}
+
+const DEFAULT_LOG_PATH = 'docs/deployments/{date}-deploy-{name}.md';
+
+/**
+ * A traffic move made from Slack (a manual rollback, a re-promote) has no build and no log of its own: it
+ * becomes a row of the deploy index, which names who did it and the operation (the marker a retried commit
+ * looks for, so a lost answer never writes the row twice).
+ */
+export function trafficMoveIndexFile(input: TrafficMoveRecord): RecordFile {
+  const pattern = input.runbook.deployLog?.path ?? DEFAULT_LOG_PATH;
+  const logPath = deployLogPath(pattern, { date: input.at, runbook: input.runbook.name, tag: 'tag' });
+  const directory = logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '';
+  const tag = input.image?.includes(':') === true ? input.image.slice(input.image.lastIndexOf(':') + 1) : '—';
+  const what = input.move === 'rollback' ? 'Rollback manuel' : 'Re-promotion';
+  return {
+    kind: 'index-row',
+    path: directory === '' ? 'README.md' : `${directory}/README.md`,
+    row: {
+      date: input.at.toISOString().slice(0, 10),
+      revision: input.revision,
+      tag,
+      description: `${what} par ${input.by} (${input.operationId})`,
+      status: `${input.move === 'rollback' ? '⏪ rollback' : '⏫ re-promu'}${input.healthy ? '' : ' — santé KO'}`,
+    },
   };
 }
 

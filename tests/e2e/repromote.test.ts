@@ -75,6 +75,16 @@ describe('after an automatic rollback: the freeze and the Re-promote button', ()
       w.emulator.responses.filter((r) => r.response_type === 'in_channel' && (r.text ?? '').includes('re-promoted')),
     ).toHaveLength(1);
     expect(await w.liftoff.store.getLock(SERVICE_KEY, w.clock.now())).toBeUndefined();
+    await waitFor(
+      () => (w.gitShow('docs/deployments/README.md').includes('Re-promotion') ? true : undefined),
+      'the re-promote row in the deploy index',
+      10_000,
+    );
+    expect(w.gitShow('docs/deployments/README.md')).toMatch(
+      new RegExp(
+        `\\| ${candidate} \\| [^|]+ \\| Re-promotion par U0LEAD \\(repromote-[0-9a-f]{12}\\) \\| ⏫ re-promu \\|`,
+      ),
+    );
     const audit = await w.liftoff.store.listAudit(50);
     expect(audit.filter((e) => e.action.startsWith('button re-promote')).map((e) => e.outcome)).toEqual(
       expect.arrayContaining([`ok: re-promoted ${candidate}`, 'refused: already_serving', 'refused: forbidden']),

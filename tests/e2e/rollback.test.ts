@@ -1,5 +1,5 @@
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
-import { OLD_REVISION, SERVICE, startWorld, type World } from '../support/world.js';
+import { OLD_REVISION, REPO, SERVICE, startWorld, type World } from '../support/world.js';
 
 function servingNow(w: World): string[] {
   const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
@@ -84,5 +84,30 @@ describe('/rollback over the emulated Cloud Run', () => {
     expect(
       audit.some((e) => e.action.startsWith('button rollback confirm') && e.outcome.startsWith('ok: rolled back')),
     ).toBe(true);
+
+    // On record like a deploy: a row in the deploy index and a GitHub Deployment with its status.
+    const rollbackDeployment = await waitFor(
+      () =>
+        w.github
+          .deployments(REPO.owner, REPO.name)
+          .find((d) => (d.description ?? '').startsWith(`Rollback to ${OLD_REVISION}`) && d.statuses.length > 0),
+      'the rollback Deployment',
+      10_000,
+    );
+    expect(rollbackDeployment.statuses.map((s) => s.state)).toEqual(['success']);
+    const index = await waitFor(
+      () => {
+        const text = w.gitShow('docs/deployments/README.md');
+        return text.includes('Rollback manuel') ? text : undefined;
+      },
+      'the index row',
+      10_000,
+    );
+    expect(index).toMatch(
+      new RegExp(
+        `\\| ${OLD_REVISION} \\| deploy-\\d{8}-\\d{6} \\| Rollback manuel par ${USERS.requester} \\(rollback-[0-9a-f]{12}\\) \\| ⏪ rollback \\|`,
+      ),
+    );
+    expect(w.gitLog().filter((m) => m.startsWith('docs: deploy index phase3: Rollback'))).toHaveLength(1);
   });
 });

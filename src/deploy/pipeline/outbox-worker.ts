@@ -82,8 +82,8 @@ async function deliverCommitFile(deps: OutboxWorkerDeps, item: OutboxItem): Prom
       branch: p.branch,
       path: log?.path ?? p.files[0]?.path ?? '',
     });
-    if (log !== undefined && head.content?.includes(p.marker) === true)
-      return { sha: head.headSha, alreadyThere: true };
+    // The marker is in the deploy log, or (a commit without one) in the first file's new content.
+    if (head.content?.includes(p.marker) === true) return { sha: head.headSha, alreadyThere: true };
     const files = await Promise.all(
       p.files.map(async (file) => {
         const existing = await deps.repo.readFileAtCommit({ repo: p.repo, sha: head.headSha, path: file.path });
