@@ -34,7 +34,9 @@ import {
 } from './rpc.js';
 import {
   formatViolations,
+  isScaledToZero,
   LATEST,
+  normalizeServiceScaling,
   REVISION,
   ServiceInput,
   TemplateInput,
@@ -912,13 +914,28 @@ export class CloudRun {
       return { kind: 'unavailable', revision: '', message: 'no revision of this service receives traffic' };
     let pick = Math.random() * total;
     const chosen = weighted.find((status) => (pick -= status.percent) < 0) ?? weighted[weighted.length - 1];
+    if (this.hasNoInstances(service, chosen?.revision ?? '')) return noInstances(chosen?.revision ?? '');
     return this.routeTo(service, chosen?.revision ?? '');
   }
 
   private routeTag(service: ServiceRecord, tag: string, request: IncomingMessage): RouteDecision {
     if (!this.allowsUnauthenticated(service) && !hasBearer(request)) return { kind: 'forbidden' };
     const status = service.trafficStatuses.find((candidate) => candidate.tag === tag);
+    if (this.hasNoInstances(service, status?.revision ?? '')) return noInstances(status?.revision ?? '');
     return this.routeTo(service, status?.revision ?? '');
+  }
+
+  /**
+   * Manual scaling at 0 leaves every revision of the traffic split without an instance. A revision reached only
+   * through its tag (0 %) is outside the split and still scales to one instance for its tag URL
+   * (https://cloud.google.com/run/docs/configuring/services/manual-scaling, "Traffic splits for manual scaling").
+   * Counts above 0 are served as usual: how Cloud Run shares a small count among many revisions is not emulated.
+   */
+  private hasNoInstances(service: ServiceRecord, revision: string): boolean {
+    return (
+      isScaledToZero(service.spec.scaling) &&
+      service.trafficStatuses.some((status) => status.revision === revision && status.percent > 0)
+    );
   }
 
   private routeTo(service: ServiceRecord, name: string): RouteDecision {
@@ -1121,6 +1138,7 @@ export class CloudRun {
     for (const field of SERVICE_INPUT_FIELDS) {
       if (field in service) inputs[field] = service[field];
     }
+    if (service.scaling) inputs['scaling'] = normalizeServiceScaling(service.scaling);
     return ServiceInput.parse({
       ...inputs,
       name: service.name,
@@ -1278,6 +1296,18 @@ function hasBearer(request: IncomingMessage): boolean {
 
 function newEtag(): string {
   return `"${randomBytes(16).toString('base64url')}"`;
+}
+
+/**
+ * The docs say traffic to a revision left without instances gets "the same error as if the revision were disabled"
+ * without naming the status; 503 (what the front door answers when nothing can serve) is an assumption.
+ */
+function noInstances(revision: string): RouteDecision {
+  return {
+    kind: 'unavailable',
+    revision,
+    message: 'the service is scaled to 0 instances (manual scaling): no instance can serve this request',
+  };
 }
 
 function etagMismatchMessage(id: string): string {

@@ -18,7 +18,13 @@
  *   tags unique lowercase RFC 1035 labels, and tag plus service name at most 46 characters
  *   ("Combined traffic tag and service name cannot exceed 46 characters", a gcloud deploy
  *   refusal quoted in PolicyEngine/policyengine-api#3729); tags of fewer than 3 characters
- *   are refused (PolicyEngine/policyengine-sim-api#656).
+ *   are refused (PolicyEngine/policyengine-sim-api#656);
+ * - service-level scaling (google.cloud.run.v2.ServiceScaling in vendor_settings.proto, and
+ *   https://cloud.google.com/run/docs/configuring/services/manual-scaling): instance counts are
+ *   never negative (assumed: the docs only ever speak of counts of instances), min at most max in
+ *   automatic mode, as at revision level. The docs say nothing of `manual_instance_count`
+ *   outside MANUAL mode being refused: switching to automatic "unsets" it, so it is dropped;
+ *   switching to manual without a count takes the service-level minimum, and unsets min and max.
  */
 import { z } from 'zod';
 
@@ -79,6 +85,15 @@ export const TrafficTargetInput = z.looseObject({
 });
 export type TrafficTargetInput = z.infer<typeof TrafficTargetInput>;
 
+/** google.cloud.run.v2.ServiceScaling as decoded; `manualInstanceCount` is a proto3 `optional`, absent when unset. */
+export const ServiceScalingInput = z.looseObject({
+  minInstanceCount: z.number(),
+  maxInstanceCount: z.number(),
+  scalingMode: z.union([z.string(), z.number()]),
+  manualInstanceCount: z.number().optional(),
+});
+export type ServiceScalingInput = z.infer<typeof ServiceScalingInput>;
+
 export const ServiceInput = z.looseObject({
   name: z.string(),
   description: z.string(),
@@ -88,6 +103,7 @@ export const ServiceInput = z.looseObject({
   traffic: z.array(TrafficTargetInput),
   etag: z.string(),
   invokerIamDisabled: z.boolean(),
+  scaling: ServiceScalingInput.nullable().optional(),
 });
 export type ServiceInput = z.infer<typeof ServiceInput>;
 
@@ -120,7 +136,64 @@ export function validateServiceMetadata(service: ServiceInput): Violation[] {
   return [
     ...validateLabels('service.labels', service.labels),
     ...validateLabels('service.annotations', service.annotations),
+    ...validateServiceScaling(service.scaling ?? null),
   ];
+}
+
+const SCALING_MODES = ['SCALING_MODE_UNSPECIFIED', 'AUTOMATIC', 'MANUAL'];
+
+/** The service-level scaling rules (see the top of this file). */
+export function validateServiceScaling(scaling: ServiceScalingInput | null): Violation[] {
+  if (!scaling) return [];
+  const violations: Violation[] = [];
+  const counts = [
+    ['min_instance_count', scaling.minInstanceCount],
+    ['max_instance_count', scaling.maxInstanceCount],
+    ['manual_instance_count', scaling.manualInstanceCount ?? 0],
+  ] as const;
+  for (const [field, count] of counts) {
+    if (!Number.isInteger(count) || count < 0) {
+      violations.push({ field: `service.scaling.${field}`, description: `must not be negative, got ${count}` });
+    }
+  }
+  if (typeof scaling.scalingMode !== 'string' || !SCALING_MODES.includes(scaling.scalingMode)) {
+    violations.push({
+      field: 'service.scaling.scaling_mode',
+      description: `unknown scaling mode ${String(scaling.scalingMode)}: AUTOMATIC or MANUAL`,
+    });
+  } else if (
+    scaling.scalingMode !== 'MANUAL' &&
+    scaling.maxInstanceCount > 0 &&
+    scaling.minInstanceCount > scaling.maxInstanceCount
+  ) {
+    violations.push({
+      field: 'service.scaling',
+      description: `min_instance_count (${scaling.minInstanceCount}) must not exceed max_instance_count (${scaling.maxInstanceCount})`,
+    });
+  }
+  return violations;
+}
+
+/** What Cloud Run keeps of a service-level scaling it accepts (see the top of this file). */
+export function normalizeServiceScaling(scaling: ServiceScalingInput): ServiceScalingInput {
+  if (scaling.scalingMode === 'MANUAL') {
+    return {
+      scalingMode: 'MANUAL',
+      minInstanceCount: 0,
+      maxInstanceCount: 0,
+      manualInstanceCount: scaling.manualInstanceCount ?? scaling.minInstanceCount,
+    };
+  }
+  return {
+    scalingMode: scaling.scalingMode,
+    minInstanceCount: scaling.minInstanceCount,
+    maxInstanceCount: scaling.maxInstanceCount,
+  };
+}
+
+/** True while manual scaling holds the service at 0 instances: nothing in its traffic split can answer. */
+export function isScaledToZero(scaling: ServiceScalingInput | null | undefined): boolean {
+  return scaling?.scalingMode === 'MANUAL' && (scaling.manualInstanceCount ?? 0) === 0;
 }
 
 function validateLabels(field: string, labels: Record<string, string>): Violation[] {

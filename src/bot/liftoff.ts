@@ -14,6 +14,7 @@ import { recordFilesFromRun, trafficMoveIndexFile } from '../ui/deploy-log.js';
 import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
+import { EmergencyStop } from '../deploy/emergency-stop.js';
 import { homeOverview } from '../deploy/home-overview.js';
 import { renderPng } from '../adapters/chart/png.js';
 import { uploadFile } from '../adapters/slack/file-upload.js';
@@ -209,6 +210,10 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
     app,
     {
       desk,
+      emergencyStop:
+        cloud === undefined
+          ? undefined
+          : new EmergencyStop({ store, clock, directory, catalog: () => catalog, cloudRun: cloud.cloudRun, sleep }),
       catalog: () => catalog,
       audit: (entry) => store.appendAudit({ ...entry, at: clock.now() }),
       metrics,

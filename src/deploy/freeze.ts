@@ -1,15 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { LockLease } from './ports.js';
 
 /** A freeze with no duration lasts until someone unlocks it. */
 export const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
-/** The one owner id a service's freeze is held under, whoever froze it. */
-export function freezeOwnerId(serviceKey: string): string {
-  return `freeze:${serviceKey}`;
-}
+const FREEZE_PREFIX = 'freeze:';
 
+/**
+ * A freeze on a service, whoever took it. Each freeze has its own owner id, so a second `/deploy lock` (or a
+ * rollback on a frozen service) finds the first in place instead of taking it over and changing its end.
+ */
 export function isFreeze(lock: LockLease): boolean {
-  return lock.ownerId === freezeOwnerId(lock.serviceKey);
+  return lock.ownerId.startsWith(FREEZE_PREFIX);
 }
 
 /**
@@ -25,7 +27,7 @@ export function freezeLease(input: {
 }): LockLease {
   return {
     serviceKey: input.serviceKey,
-    ownerId: freezeOwnerId(input.serviceKey),
+    ownerId: `${FREEZE_PREFIX}${input.serviceKey}#${randomBytes(4).toString('hex')}`,
     holderId: input.holderId,
     reason: input.reason,
     acquiredAt: input.at,

@@ -9,12 +9,13 @@ import {
   type DeploymentStatusPayload,
   type RecordFile,
 } from './pipeline/outbox-worker.js';
+import { deploySettingsOf } from './pipeline/deploy-pipeline.js';
 import type { CloudRunPort, Prober, ServiceLocation } from './pipeline/ports.js';
 import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema.js';
-import { allTrafficTo, describeTraffic, pinTraffic } from './traffic.js';
+import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from './traffic.js';
 
 export interface RevisionChoice {
   readonly name: string;
@@ -84,6 +85,14 @@ export type RollbackResult =
       readonly previousRevision: string | null;
     };
 
+export type RedeployResult =
+  | RollbackResult
+  /** The image is not one a Ready revision of the service runs. */
+  | { readonly kind: 'unknown_image'; readonly runbook: string; readonly image: string }
+  | { readonly kind: 'redeploy_running'; readonly runbook: string; readonly lock: LockLease }
+  /** The new revision did not get Ready or healthy; traffic untouched. */
+  | { readonly kind: 'redeploy_failed'; readonly runbook: string; readonly message: string };
+
 export type RepromoteResult =
   | Exclude<RollbackPlanResult, { kind: 'confirm' }>
   | { readonly kind: 'conflict'; readonly message: string }
@@ -123,6 +132,9 @@ export interface TrafficMoveRecord {
 }
 
 const newOperationId = (move: 'rollback' | 'repromote'): string => `${move}-${randomBytes(6).toString('hex')}`;
+
+/** How long a redeployed revision may take to get Ready. */
+const REDEPLOY_READY_MS = 10 * 60_000;
 
 const where = (runbook: Runbook): ServiceLocation => ({
   project: runbook.service.project,
@@ -227,21 +239,105 @@ export class RollbackDesk {
     }
     const moved = await this.moveAllTrafficTo(runbook, input.revision);
     if (moved.kind !== 'moved') return moved;
+    return this.frozenAfter(runbook, input.revision, input.userId, moved);
+  }
+
+  /**
+   * The target revision is gone or broken: a new revision from an image that served before (the last good
+   * one), with the runbook's settings, checked at 0 % through its tag URL, then given all the traffic.
+   */
+  async redeploy(input: {
+    readonly runbook: string;
+    readonly image: string;
+    readonly userId: string;
+  }): Promise<RedeployResult> {
+    const asked = await this.authorize(input.runbook, input.userId);
+    if (asked.kind !== 'ok') return asked;
+    const runbook = asked.runbook;
+    if (runbook.access.rollbackNeedsApproval) {
+      const approval = await this.authorize(input.runbook, input.userId, { approveFor: null });
+      if (approval.kind !== 'ok') return approval;
+    }
+    const key = serviceKey(runbook.service);
+    const lock = await this.deps.store.getLock(key, this.deps.clock.now());
+    if (lock !== undefined && !isFreeze(lock)) return { kind: 'deploy_running', lock };
+    // One redeploy of a service at a time: a double click must not create two revisions.
+    const now = this.deps.clock.now();
+    const guard = await this.deps.store.acquireLock({
+      serviceKey: `redeploy:${key}`,
+      ownerId: `redeploy-${randomBytes(6).toString('hex')}`,
+      holderId: input.userId,
+      reason: `redeploy of ${input.image}`,
+      acquiredAt: now,
+      expiresAt: new Date(now.getTime() + REDEPLOY_READY_MS + 60_000),
+    });
+    if (!guard.ok) return { kind: 'redeploy_running', runbook: runbook.name, lock: guard.lock };
+    try {
+      return await this.redeployImage(runbook, input.image, input.userId);
+    } finally {
+      await this.deps.store.releaseLock(guard.lock.serviceKey, guard.lock.ownerId);
+    }
+  }
+
+  private async redeployImage(runbook: Runbook, image: string, userId: string): Promise<RedeployResult> {
+    try {
+      const revisions = await this.deps.cloudRun.listRevisions(where(runbook), 20);
+      // Only an image that already served this service: the button's value is not a way to deploy anything.
+      if (!revisions.some((r) => r.image === image && r.state === 'ready'))
+        return { kind: 'unknown_image', runbook: runbook.name, image };
+      const service = await this.deps.cloudRun.getService(where(runbook));
+      const before = withoutBrokenTags(pinTraffic(service.traffic, service.latestReadyRevision), revisions);
+      const suffix = randomBytes(3).toString('hex');
+      const revision = `${runbook.service.name}-redeploy-${suffix}`.slice(0, 63);
+      const tag = `redeploy-${suffix}`;
+      const deployed = await this.deps.cloudRun.deployRevision({
+        service: where(runbook),
+        etag: service.etag,
+        revision,
+        image,
+        settings: deploySettingsOf(runbook),
+        env: runbook.deploy.env,
+        secrets: runbook.deploy.secrets ?? {},
+        traffic: withTaggedCandidate(before, revision, tag),
+        deadline: new Date(this.deps.clock.now().getTime() + REDEPLOY_READY_MS),
+      });
+      if (!deployed.ok) return { kind: 'redeploy_failed', runbook: runbook.name, message: deployed.message };
+      const url = deployed.service.trafficStatuses.find((t) => t.tag === tag)?.uri ?? null;
+      const probe = url === null ? undefined : await this.probeHealth(runbook, url);
+      if (probe === undefined || !probe.healthy)
+        return {
+          kind: 'redeploy_failed',
+          runbook: runbook.name,
+          message: `${revision} is up at 0 % but ${probe?.health ?? 'Cloud Run reports no URL for its tag'}`,
+        };
+      const moved = await this.moveAllTrafficTo(runbook, revision);
+      if (moved.kind !== 'moved') return moved;
+      return await this.frozenAfter(runbook, revision, userId, moved);
+    } catch (error) {
+      return { kind: 'unavailable', reason: `Cloud Run: ${reasonOf(error)}` };
+    }
+  }
+
+  /** After a rollback, the service is frozen and the move goes on record. */
+  private async frozenAfter(
+    runbook: Runbook,
+    revision: string,
+    userId: string,
+    moved: Extract<Awaited<ReturnType<RollbackDesk['moveAllTrafficTo']>>, { kind: 'moved' }>,
+  ): Promise<Extract<RollbackResult, { kind: 'rolled_back' }>> {
     const freeze = freezeLease({
       serviceKey: serviceKey(runbook.service),
-      holderId: input.userId,
-      reason: `rolled back to ${input.revision}: unlock with /deploy unlock ${runbook.name} once the cause is understood`,
+      holderId: userId,
+      reason: `rolled back to ${revision}: unlock with /deploy unlock ${runbook.name} once the cause is understood`,
       at: this.deps.clock.now(),
     });
     const locked = await this.deps.store.acquireLock(freeze);
-    await this.record(runbook, 'rollback', input.revision, input.userId, moved);
-    const previous = [...moved.before]
-      .filter((t) => t.revision !== input.revision)
-      .sort((a, b) => b.percent - a.percent)[0];
+    await this.record(runbook, 'rollback', revision, userId, moved);
+    const previous = [...moved.before].filter((t) => t.revision !== revision).sort((a, b) => b.percent - a.percent)[0];
     return {
       kind: 'rolled_back',
       runbook: runbook.name,
-      revision: input.revision,
+      revision,
       before: describeTraffic(moved.before),
       after: describeTraffic(moved.after),
       health: moved.health,
@@ -365,7 +461,10 @@ export class RollbackDesk {
           lastGoodImage: lastGood,
         };
       }
-      const before = pinTraffic(service.traffic, service.latestReadyRevision);
+      const before = withoutBrokenTags(
+        pinTraffic(service.traffic, service.latestReadyRevision),
+        await this.deps.cloudRun.listRevisions(where(runbook), 20),
+      );
       if (before.filter((t) => t.percent > 0).every((t) => t.revision === revision)) {
         return { kind: 'already_serving', runbook: runbook.name, revision };
       }
@@ -373,6 +472,28 @@ export class RollbackDesk {
     } catch (error) {
       return { kind: 'unavailable', reason: `Cloud Run: ${reasonOf(error)}` };
     }
+  }
+
+  /** The runbook's first required GET check, against a URL. */
+  private async probeHealth(runbook: Runbook, baseUrl: string): Promise<{ health: string; healthy: boolean }> {
+    const check = runbook.verify.checks.find(
+      (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
+    );
+    if (check === undefined || check.kind !== 'http')
+      return { health: 'no GET health check in the runbook', healthy: true };
+    const answer = await this.deps.prober.request({
+      baseUrl,
+      method: 'GET',
+      path: check.path,
+      timeoutMs: check.timeout,
+    });
+    const healthy = answer.ok && check.expect.status.includes(answer.status);
+    return {
+      healthy,
+      health: answer.ok
+        ? `${check.path} answered ${answer.status}${healthy ? '' : ' (NOT healthy)'}`
+        : `${check.path} failed: ${answer.error}`,
+    };
   }
 
   /** One UpdateService with the full traffic list and the etag it read, then the runbook's GET health check. */
@@ -406,23 +527,10 @@ export class RollbackDesk {
       const now = await this.checkTarget(runbook, revision);
       return now.kind === 'already_serving' ? now : { kind: 'conflict', message: result.message };
     }
-    let health = 'no GET health check in the runbook';
-    let healthy = true;
-    const check = runbook.verify.checks.find(
-      (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
-    );
-    if (check !== undefined && check.kind === 'http' && result.service.uri !== null) {
-      const answer = await this.deps.prober.request({
-        baseUrl: result.service.uri,
-        method: 'GET',
-        path: check.path,
-        timeoutMs: check.timeout,
-      });
-      healthy = answer.ok && check.expect.status.includes(answer.status);
-      health = answer.ok
-        ? `${check.path} answered ${answer.status}${healthy ? '' : ' (NOT healthy)'}`
-        : `${check.path} failed: ${answer.error}`;
-    }
+    const { health, healthy } =
+      result.service.uri === null
+        ? { health: 'Cloud Run reports no service URL', healthy: false }
+        : await this.probeHealth(runbook, result.service.uri);
     return {
       kind: 'moved',
       before: target.before,

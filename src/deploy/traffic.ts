@@ -49,3 +49,15 @@ export function describeTraffic(traffic: readonly TrafficTarget[]): string {
   if (serving.length === 0) return 'no traffic';
   return serving.map((t) => `${t.latest ? 'LATEST' : (t.revision ?? '?')} ${t.percent} %`).join(', ');
 }
+
+/**
+ * Drops the 0 % tags that point at revisions which failed to get Ready (a deploy that failed leaves its tag in the
+ * service's traffic list): Cloud Run refuses any later update whose traffic names a revision that is not Ready.
+ */
+export function withoutBrokenTags(
+  pinned: readonly TrafficTarget[],
+  revisions: readonly { readonly name: string; readonly state: 'ready' | 'failed' | 'pending' }[],
+): TrafficTarget[] {
+  const failed = new Set(revisions.filter((r) => r.state === 'failed').map((r) => r.name));
+  return pinned.filter((t) => t.percent > 0 || t.revision === null || !failed.has(t.revision));
+}

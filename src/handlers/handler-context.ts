@@ -1,5 +1,6 @@
 import type { Logger } from '@slack/bolt';
 import type { DeployDesk } from '../deploy/deploy-desk.js';
+import type { EmergencyStop } from '../deploy/emergency-stop.js';
 import type { LiveMetricsResult } from '../deploy/live-metrics.js';
 import type { AuditEntry } from '../deploy/ports.js';
 import type { RunbookCatalog } from '../deploy/runbook/loader.js';
@@ -8,6 +9,8 @@ import type { BotMetrics } from '../bot/bot-metrics.js';
 /** What every handler may use: the use cases, the audit log and the bot's metrics. No SDK, no store. */
 export interface HandlerContext {
   readonly desk: DeployDesk;
+  /** `/rollback --stop` and `--resume`; absent when Liftoff has no cloud access configured. */
+  readonly emergencyStop: EmergencyStop | undefined;
   readonly catalog: () => RunbookCatalog;
   readonly audit: (entry: Omit<AuditEntry, 'at'>) => Promise<void>;
   readonly metrics: BotMetrics;

@@ -4,7 +4,7 @@ import { registerDecisionActions } from './decision-actions.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerMetricsCommand } from './metrics-command.js';
 import type { HandlerContext } from './handler-context.js';
-import { registerRepromote } from './repromote.js';
+import { registerRecoveryButtons } from './recovery-buttons.js';
 import { registerRollback } from './rollback.js';
 import { registerAppHome } from './app-home.js';
 import type { RunbookOverview } from '../deploy/home-overview.js';
@@ -24,6 +24,6 @@ export function registerHandlers(
   registerDecisionActions(app, ctx);
   registerMetricsCommand(app, ctx);
   registerRollback(app, ctx, rollback);
-  registerRepromote(app, ctx, rollback);
+  registerRecoveryButtons(app, ctx, rollback);
   registerAppHome(app, ctx, overview);
 }

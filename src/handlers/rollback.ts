@@ -5,6 +5,7 @@ import { ACTION_IDS } from '../ui/action-ids.js';
 import type { SlackMessage } from '../ui/plan-message.js';
 import { invalidCommandMessage } from '../ui/replies.js';
 import { rollbackChoicesMessage, rollbackConfirmMessage, rollbackReply } from '../ui/rollback-message.js';
+import { answerEmergencyCommand, registerEmergencyStopButton } from './emergency-stop.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema, slashCommandSchema } from './payloads.js';
 
@@ -38,8 +39,12 @@ async function answerPlan(
   return 'ok: approval asked';
 }
 
-/** `/rollback` and its two buttons: list → confirm → traffic moved, reported in the channel. */
+/**
+ * `/rollback` and its two buttons: list → confirm → traffic moved, reported in the channel; and the emergency stop
+ * (`--stop`, its Stop button, `--resume`).
+ */
 export function registerRollback(app: App, ctx: HandlerContext, rollback: RollbackDesk | undefined): void {
+  registerEmergencyStopButton(app, ctx);
   app.command('/rollback', async ({ body, ack, respond }) => {
     const parsedBody = slashCommandSchema.safeParse(body);
     if (!parsedBody.success) {
@@ -64,14 +69,15 @@ export function registerRollback(app: App, ctx: HandlerContext, rollback: Rollba
       await ack(ephemeral(invalidCommandMessage('/rollback', parsed.problem, parsed.input)));
       return record(`refused: ${parsed.problem}`);
     }
-    if (parsed.kind === 'stop') {
-      await ack(
-        ephemeral({
-          text: "`/rollback --stop` (max instances to 0) is not available in this build: run `gcloud run services update <service> --max-instances 0` after an approver agrees, and undo it with the runbook's maxInstances.",
-          blocks: [],
+    if (parsed.kind === 'stop' || parsed.kind === 'resume') {
+      await ack();
+      return record(
+        await answerEmergencyCommand(ctx, respond, {
+          kind: parsed.kind,
+          runbook: parsed.runbook,
+          userId: command.user_id,
         }),
       );
-      return record('refused: --stop not available');
     }
     if (rollback === undefined) {
       await ack(

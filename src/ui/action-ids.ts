@@ -5,4 +5,6 @@ export const ACTION_IDS = {
   rollbackPick: 'liftoff_rollback_pick',
   rollbackConfirm: 'liftoff_rollback_confirm',
   repromote: 'liftoff_repromote',
+  emergencyStop: 'liftoff_emergency_stop',
+  redeploy: 'liftoff_redeploy',
 } as const satisfies Record<string, string>;

@@ -1,5 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import type { RepromoteResult, RollbackListResult, RollbackPlanResult, RollbackResult } from '../deploy/rollback.js';
+import type {
+  RedeployResult,
+  RepromoteResult,
+  RollbackListResult,
+  RollbackPlanResult,
+  RollbackResult,
+} from '../deploy/rollback.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcDateTime } from './format.js';
@@ -17,6 +23,35 @@ const say = (text: string): SlackMessage => ({
  */
 export function rollbackValue(runbook: string, revision: string, requestedBy?: string): string {
   return requestedBy === undefined ? `${runbook} ${revision}` : `${runbook} ${revision} ${requestedBy}`;
+}
+
+/** Offered when the rollback target is unusable: a new revision from the last image that served. */
+function redeployActions(runbook: string, image: string): KnownBlock {
+  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : image;
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_IDS.redeploy,
+        style: 'danger',
+        text: plainText(truncate(`Redeploy ${tag}`, 75)),
+        value: `${runbook} ${image}`,
+        confirm: {
+          title: plainText('Redeploy this image?'),
+          text: {
+            type: 'mrkdwn',
+            text: truncate(
+              `A new revision of ${inlineCode(runbook)} from ${inlineCode(image, 200)}, checked at 0 %, then all the traffic. The service stays frozen afterwards.`,
+              300,
+            ),
+          },
+          confirm: plainText('Redeploy'),
+          deny: plainText('Back'),
+        },
+      },
+    ],
+  };
 }
 
 /** An approver's button that puts a revision back in front after a rollback and lifts the freeze. */
@@ -136,7 +171,7 @@ export function rollbackConfirmMessage(
 /** Every answer of the rollback flow but the list and the confirmation. */
 export function rollbackReply(
   result: Exclude<
-    RollbackResult | RollbackPlanResult | RollbackListResult | RepromoteResult,
+    RollbackResult | RollbackPlanResult | RollbackListResult | RepromoteResult | RedeployResult,
     { kind: 'confirm' | 'choices' }
   >,
   byUserId: string,
@@ -154,10 +189,24 @@ export function rollbackReply(
       return say(
         `:arrow_up: ${mention(byUserId)} re-promoted ${inlineCode(result.revision)}: it serves all the traffic of ${inlineCode(result.runbook)} again.\nBefore: ${escapeMrkdwn(result.before, 500)}\nAfter: ${escapeMrkdwn(result.after, 500)}\nHealth: ${escapeMrkdwn(result.health, 300)}\n${result.lifted === null ? 'The service was not frozen.' : ':unlock: The freeze is lifted: deploys may go again.'}`,
       );
-    case 'target_unusable':
-      return say(
-        `:x: Cannot roll back to ${inlineCode(result.revision)}: ${escapeMrkdwn(result.why, 300)}.${result.lastGoodImage === null ? '' : ` The last good image is ${inlineCode(result.lastGoodImage, 300)}: redeploy it with ${inlineCode(`/deploy ${result.runbook}`)} once the tag points at it, or pick another revision with ${inlineCode(`/rollback ${result.runbook}`)}.`}`,
+    case 'target_unusable': {
+      const message = say(
+        `:x: Cannot roll back to ${inlineCode(result.revision)}: ${escapeMrkdwn(result.why, 300)}.${result.lastGoodImage === null ? ` Pick another revision with ${inlineCode(`/rollback ${result.runbook}`)}.` : ` The last good image is ${inlineCode(result.lastGoodImage, 300)}: redeploy it as a new revision (checked at 0 % first, then all the traffic), or pick another revision with ${inlineCode(`/rollback ${result.runbook}`)}.`}`,
       );
+      return result.lastGoodImage === null
+        ? message
+        : { ...message, blocks: [...message.blocks, redeployActions(result.runbook, result.lastGoodImage)] };
+    }
+    case 'unknown_image':
+      return say(
+        `:x: ${inlineCode(result.image, 300)} is not the image of a Ready revision of ${inlineCode(result.runbook)}: Liftoff redeploys only what already served.`,
+      );
+    case 'redeploy_running':
+      return say(
+        `:hourglass_flowing_sand: A redeploy of ${inlineCode(result.runbook)} is already under way (${lockDescription(result.lock)}); its report comes in the channel.`,
+      );
+    case 'redeploy_failed':
+      return say(`:x: The redeploy failed, traffic untouched: ${escapeMrkdwn(result.message, 800)}`);
     case 'deploy_running':
       return say(
         `:no_entry: A deploy holds the service: ${lockDescription(result.lock)}. Cancel it with ${inlineCode('/deploy cancel')}: after its deploy step, cancelling rolls it back to the traffic that served before.`,

@@ -128,6 +128,9 @@ describe('whole deploys over the emulated Slack, Google Cloud and GitHub', () =>
     expect(run.state).toBe('failed');
     expect(dataOf(run).failure?.message).toContain('startup probe');
     await expectUntouched(w);
+    // The failed revision's tag stays in the service's traffic list; the next deploy must not send it back.
+    const next = await w.deployAndWait();
+    expect(next.state).toBe('succeeded');
   });
 
   it('reports a concurrent change of the service (etag) and overwrites nothing', async () => {

@@ -22,7 +22,13 @@ import type {
   ServiceUpdateResult,
 } from '../../deploy/pipeline/ports.js';
 import { calling, grpcMessageOf, grpcStatusOf, toExternalError } from './errors.js';
-import { ingressContainerIndex, nextTemplate, serviceSnapshot, trafficTargets } from './run-template.js';
+import {
+  ingressContainerIndex,
+  nextTemplate,
+  serviceScalingMessage,
+  serviceSnapshot,
+  trafficTargets,
+} from './run-template.js';
 import { enumName, optionalText, parseResponse, shortName, timestampSchema } from './wire.js';
 
 export { mergeEnv } from './run-template.js';
@@ -59,7 +65,7 @@ export interface OperationState {
 export interface RunServicesCalls {
   getService(request: { name: string }, options?: CallOptions): Promise<readonly [IService, ...unknown[]]>;
   updateService(
-    request: { service: IService },
+    request: { service: IService; updateMask?: protos.google.protobuf.IFieldMask },
     options?: CallOptions,
   ): Promise<readonly [OperationState, ...unknown[]]>;
   checkUpdateServiceProgress(name: string): Promise<OperationState>;
@@ -173,10 +179,14 @@ export function cloudRunAdapter(
     service: IService,
     deadline: Date,
     suspects: readonly string[],
+    updateMask?: readonly string[],
   ): Promise<ServiceUpdateResult> {
     let operation: OperationState;
     try {
-      [operation] = await services.updateService({ service }, call);
+      [operation] = await services.updateService(
+        updateMask === undefined ? { service } : { service, updateMask: { paths: [...updateMask] } },
+        call,
+      );
     } catch (error: unknown) {
       const message = grpcMessageOf(error);
       if (isEtagConflict(error)) return { ok: false, reason: 'conflict', message };
@@ -249,6 +259,19 @@ export function cloudRunAdapter(
       if ('error' in traffic) return { ok: false, reason: 'rejected', message: traffic.error };
       const current = await readService(input.service);
       return update(input.service, { ...current, traffic, etag: input.etag }, input.deadline, revisionsOf(traffic));
+    },
+
+    async setServiceScaling(input) {
+      const current = await readService(input.service);
+      // The whole current service goes back (as for traffic) and the mask names the one field that changes, so
+      // neither a server that honours masks nor one that does not can alter anything else.
+      return update(
+        input.service,
+        { ...current, scaling: serviceScalingMessage(input.scaling), etag: input.etag },
+        input.deadline,
+        [],
+        ['scaling'],
+      );
     },
 
     getRevision,

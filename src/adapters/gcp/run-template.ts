@@ -11,13 +11,14 @@ import { protos } from '@google-cloud/run';
 import { z } from 'zod';
 
 import type { TrafficTarget } from '../../deploy/plan.js';
-import type { DeploySettings, ServiceSnapshot, TrafficStatus } from '../../deploy/pipeline/ports.js';
+import type { DeploySettings, ServiceScaling, ServiceSnapshot, TrafficStatus } from '../../deploy/pipeline/ports.js';
 import { durationSecondsSchema, enumName, optionalText, parseResponse, shortName, shortNameSchema } from './wire.js';
 
 type IEnvVar = protos.google.cloud.run.v2.IEnvVar;
 type IContainer = protos.google.cloud.run.v2.IContainer;
 type IRevisionTemplate = protos.google.cloud.run.v2.IRevisionTemplate;
 type ITrafficTarget = protos.google.cloud.run.v2.ITrafficTarget;
+type IServiceScaling = protos.google.cloud.run.v2.IServiceScaling;
 
 export const TRAFFIC_LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
 export const TRAFFIC_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION';
@@ -134,6 +135,16 @@ export function trafficTargets(traffic: readonly TrafficTarget[]): ITrafficTarge
   return targets;
 }
 
+/**
+ * The port's service-level scaling as Cloud Run's. Manual mode says its count in `manual_instance_count`, a proto3
+ * `optional` field, so an explicit 0 is sent and means 0 (unlike the revision's `max_instance_count`, where 0 is unset).
+ */
+export function serviceScalingMessage(scaling: ServiceScaling): IServiceScaling {
+  return scaling.mode === 'manual'
+    ? { scalingMode: 'MANUAL', manualInstanceCount: scaling.instances }
+    : { scalingMode: 'AUTOMATIC', minInstanceCount: scaling.minInstances, maxInstanceCount: scaling.maxInstances ?? 0 };
+}
+
 // ---------------------------------------------------------------- reading a Service
 
 const trafficTypeSchema = enumName(protos.google.cloud.run.v2.TrafficTargetAllocationType);
@@ -160,8 +171,28 @@ const containerSchema = z.object({
   resources: z.object({ limits: z.record(z.string(), z.string()).nullish() }).nullish(),
 });
 
+const scalingSchema = z
+  .object({
+    scalingMode: enumName(protos.google.cloud.run.v2.ServiceScaling.ScalingMode),
+    minInstanceCount: z.number().nullish(),
+    maxInstanceCount: z.number().nullish(),
+    manualInstanceCount: z.number().nullish(),
+  })
+  .nullish();
+
+/** No scaling message, or mode UNSPECIFIED, is AUTOMATIC (the API's default); 0 and absent are unset. */
+function serviceScaling(scaling: z.infer<typeof scalingSchema>): ServiceScaling {
+  if (scaling?.scalingMode === 'MANUAL') {
+    // Switching to manual without a count takes the service-level minimum (Cloud Run's manual scaling docs).
+    return { mode: 'manual', instances: scaling.manualInstanceCount ?? scaling.minInstanceCount ?? 0 };
+  }
+  const max = scaling?.maxInstanceCount ?? 0;
+  return { mode: 'automatic', minInstances: scaling?.minInstanceCount ?? 0, maxInstances: max > 0 ? max : null };
+}
+
 const serviceSchema = z.object({
   etag: z.string(),
+  scaling: scalingSchema,
   uri: optionalText,
   traffic: z.array(trafficSchema).nullish(),
   trafficStatuses: z.array(trafficSchema).nullish(),
@@ -234,5 +265,6 @@ export function serviceSnapshot(service: unknown): ServiceSnapshot {
       source: variable.valueSource?.secretKeyRef ? ('secret' as const) : ('value' as const),
     })),
     settings,
+    scaling: serviceScaling(parsed.scaling),
   };
 }

@@ -10,7 +10,7 @@ import type { Clock, LockLease, Store } from '../ports.js';
 import { isTerminal, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema.js';
-import { allTrafficTo, describeTraffic, pinTraffic, withTaggedCandidate } from '../traffic.js';
+import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../traffic.js';
 import {
   OUTBOX_KINDS,
   type CommitFilePayload,
@@ -23,6 +23,7 @@ import {
   type BuildPort,
   type BuildSnapshot,
   type CloudRunPort,
+  type DeploySettings,
   type LogsPort,
   type Prober,
   type RepoPort,
@@ -120,6 +121,18 @@ const BUILD_FAILURE_TEXT: Record<string, string> = {
   EXPIRED: 'the build expired in the queue before it could start',
   STATUS_UNKNOWN: 'Cloud Build reports an unknown status',
 };
+
+/** The runbook's revision settings, as every revision Liftoff creates gets them. */
+export function deploySettingsOf(runbook: Runbook): DeploySettings {
+  return {
+    memory: runbook.deploy.memory,
+    cpu: runbook.deploy.cpu,
+    timeoutSeconds: runbook.deploy.timeoutSeconds,
+    minInstances: runbook.deploy.minInstances,
+    maxInstances: runbook.deploy.maxInstances,
+    ...(runbook.deploy.concurrency === undefined ? {} : { concurrency: runbook.deploy.concurrency }),
+  };
+}
 
 /** Cloud Run names: `<service>-<tag>` for the revision, `build-<tag>` for its traffic tag (lowercase RFC 1035). */
 export function revisionNames(service: string, tag: string, runId: string): { revision: string; trafficTag: string } {
@@ -481,7 +494,12 @@ export class DeployPipeline implements PipelinePort {
     let deploy = data.deploy;
     const existing = deploy === undefined ? undefined : await this.deps.cloudRun.getRevision(where, deploy.revision);
     if (deploy === undefined || existing === undefined) {
-      const previousTraffic = deploy?.previousTraffic ?? pinTraffic(service.traffic, service.latestReadyRevision);
+      const previousTraffic =
+        deploy?.previousTraffic ??
+        withoutBrokenTags(
+          pinTraffic(service.traffic, service.latestReadyRevision),
+          await this.deps.cloudRun.listRevisions(where, 20),
+        );
       deploy = {
         revision: names.revision,
         trafficTag: names.trafficTag,
@@ -501,14 +519,7 @@ export class DeployPipeline implements PipelinePort {
         etag: service.etag,
         revision: names.revision,
         image: tag.image,
-        settings: {
-          memory: runbook.deploy.memory,
-          cpu: runbook.deploy.cpu,
-          timeoutSeconds: runbook.deploy.timeoutSeconds,
-          minInstances: runbook.deploy.minInstances,
-          maxInstances: runbook.deploy.maxInstances,
-          ...(runbook.deploy.concurrency === undefined ? {} : { concurrency: runbook.deploy.concurrency }),
-        },
+        settings: deploySettingsOf(runbook),
         env: runbook.deploy.env,
         secrets: runbook.deploy.secrets ?? {},
         traffic,

@@ -156,6 +156,20 @@ export interface TrafficStatus {
   readonly uri: string | null;
 }
 
+/**
+ * Service-level scaling (google.cloud.run.v2.ServiceScaling), which applies to every revision that receives traffic
+ * and changes without a new revision. `manual` with 0 instances is the emergency stop.
+ */
+export type ServiceScaling =
+  | {
+      readonly mode: 'automatic';
+      /** 0 when unset. */
+      readonly minInstances: number;
+      /** null when unset: Cloud Run's default (quota-bound) applies. */
+      readonly maxInstances: number | null;
+    }
+  | { readonly mode: 'manual'; readonly instances: number };
+
 export interface ServiceSnapshot {
   readonly etag: string;
   readonly uri: string | null;
@@ -171,6 +185,8 @@ export interface ServiceSnapshot {
   readonly env: readonly { readonly name: string; readonly source: 'value' | 'secret' }[];
   /** memory, cpu, timeoutSeconds, minInstances, maxInstances, as strings (for the plan). */
   readonly settings: Readonly<Record<string, string>>;
+  /** Service-level scaling; `automatic` with nothing set when the service has none. */
+  readonly scaling: ServiceScaling;
 }
 
 export interface RevisionSnapshot {
@@ -226,6 +242,16 @@ export interface CloudRunPort {
     readonly service: ServiceLocation;
     readonly etag: string;
     readonly traffic: readonly TrafficTarget[];
+    readonly deadline: Date;
+  }): Promise<ServiceUpdateResult>;
+  /**
+   * Changes only the service-level scaling (with the etag), which creates no revision and leaves the traffic as it
+   * is, and waits until Cloud Run applies it.
+   */
+  setServiceScaling(input: {
+    readonly service: ServiceLocation;
+    readonly etag: string;
+    readonly scaling: ServiceScaling;
     readonly deadline: Date;
   }): Promise<ServiceUpdateResult>;
   getRevision(service: ServiceLocation, revision: string): Promise<RevisionSnapshot | undefined>;

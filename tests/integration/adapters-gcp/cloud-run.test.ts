@@ -137,6 +137,7 @@ describe('getService', () => {
         { name: 'OPENAI_API_KEY', source: 'secret' },
       ],
       settings: { memory: '512Mi', cpu: '1', timeoutSeconds: '300', minInstances: '0', concurrency: '80' },
+      scaling: { mode: 'automatic', minInstances: 0, maxInstances: null },
     });
     expect(JSON.stringify(service)).not.toContain('sk-never-shown');
     expect(JSON.stringify(service)).not.toContain('/srv/emergence-backend');

@@ -145,6 +145,20 @@ describe('Cloud Run', () => {
         { name: 'S', source: 'secret' },
       ],
       settings: { memory: '4Gi', cpu: '4', timeoutSeconds: '900', minInstances: '1' },
+      scaling: { mode: 'automatic', minInstances: 0, maxInstances: null },
+    });
+  });
+
+  it('reads service-level scaling, numeric or named, with MANUAL 0 kept apart from unset', () => {
+    const base = { etag: '"e"', template: { containers: [{ image: 'app:1' }] } };
+    const scaling = (value: unknown) => serviceSnapshot({ ...base, scaling: value }).scaling;
+    expect(scaling(null)).toEqual({ mode: 'automatic', minInstances: 0, maxInstances: null });
+    expect(scaling({ scalingMode: 2, manualInstanceCount: 0 })).toEqual({ mode: 'manual', instances: 0 });
+    expect(scaling({ scalingMode: 'MANUAL', minInstanceCount: 2 })).toEqual({ mode: 'manual', instances: 2 });
+    expect(scaling({ scalingMode: 'AUTOMATIC', minInstanceCount: 1, maxInstanceCount: 10 })).toEqual({
+      mode: 'automatic',
+      minInstances: 1,
+      maxInstances: 10,
     });
   });
 

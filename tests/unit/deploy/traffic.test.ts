@@ -1,5 +1,11 @@
 import type { TrafficTarget } from '../../../src/deploy/plan.js';
-import { allTrafficTo, describeTraffic, pinTraffic, withTaggedCandidate } from '../../../src/deploy/traffic.js';
+import {
+  allTrafficTo,
+  describeTraffic,
+  pinTraffic,
+  withoutBrokenTags,
+  withTaggedCandidate,
+} from '../../../src/deploy/traffic.js';
 
 const rev = (revision: string, percent: number, tag: string | null = null): TrafficTarget => ({
   revision,
@@ -54,5 +60,16 @@ describe('traffic', () => {
 
   it('describes only the serving revisions', () => {
     expect(describeTraffic([rev('app-1', 90), rev('app-0', 10), rev('app-2', 0, 'x')])).toBe('app-1 90 %, app-0 10 %');
+  });
+
+  it('drops the 0 % tag a failed deploy left on a revision that never got Ready, and nothing else', () => {
+    const revisions = [
+      { name: 'app-2', state: 'failed' as const },
+      { name: 'app-1', state: 'ready' as const },
+      { name: 'app-3', state: 'pending' as const },
+    ];
+    expect(
+      withoutBrokenTags([rev('app-1', 100), rev('app-2', 0, 'build-42'), rev('app-3', 0, 'build-43')], revisions),
+    ).toEqual([rev('app-1', 100), rev('app-3', 0, 'build-43')]);
   });
 });

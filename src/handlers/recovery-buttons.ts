@@ -1,0 +1,60 @@
+import type { App } from '@slack/bolt';
+import type { RollbackDesk } from '../deploy/rollback.js';
+import { ACTION_IDS } from '../ui/action-ids.js';
+import { rollbackReply } from '../ui/rollback-message.js';
+import { failureText, type HandlerContext } from './handler-context.js';
+import { buttonActionSchema } from './payloads.js';
+
+/**
+ * The recovery buttons posted with rollback answers: **Re-promote** (an approver puts a revision back and lifts
+ * the freeze) and **Redeploy** (a new revision from the last good image when the target is gone).
+ */
+export function registerRecoveryButtons(app: App, ctx: HandlerContext, rollback: RollbackDesk | undefined): void {
+  const buttons = [
+    {
+      actionId: ACTION_IDS.repromote,
+      name: 're-promote',
+      past: 're-promoted',
+      done: 'repromoted',
+      run: (desk: RollbackDesk, runbook: string, target: string, userId: string) =>
+        desk.repromote({ runbook, revision: target, userId }),
+    },
+    {
+      actionId: ACTION_IDS.redeploy,
+      name: 'redeploy',
+      past: 'redeployed',
+      done: 'rolled_back',
+      run: (desk: RollbackDesk, runbook: string, target: string, userId: string) =>
+        desk.redeploy({ runbook, image: target, userId }),
+    },
+  ] as const;
+  for (const button of buttons) {
+    app.action(button.actionId, async ({ body, ack, respond }) => {
+      await ack();
+      const parsed = buttonActionSchema.safeParse(body);
+      const [runbook, target] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+      if (!parsed.success || runbook === undefined || target === undefined || rollback === undefined) {
+        ctx.metrics.countRequest(button.name, 'malformed');
+        return;
+      }
+      const userId = parsed.data.user.id;
+      let outcome = 'error';
+      try {
+        const result = await button.run(rollback, runbook, target, userId);
+        const reply = rollbackReply(result, userId);
+        const done = result.kind === button.done;
+        await respond({ response_type: done ? 'in_channel' : 'ephemeral', replace_original: false, ...reply });
+        outcome = done ? `ok: ${button.past} ${target}` : `refused: ${result.kind}`;
+      } catch (error) {
+        ctx.logger.error(`${button.name} ${target} failed`, error);
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: failureText(`${button.name} ${target}`),
+        }).catch((e: unknown) => ctx.logger.error('respond failed', e));
+      }
+      ctx.metrics.countRequest(button.name, outcome.split(':')[0] ?? outcome);
+      await ctx.audit({ actorId: userId, action: `button ${button.name} ${runbook} ${target}`, runId: null, outcome });
+    });
+  }
+}
