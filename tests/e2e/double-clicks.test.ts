@@ -1,7 +1,4 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { AuditEntry } from '../../src/deploy/ports.js';
 import type { Run } from '../../src/deploy/run.js';
 import type { EmulatedMessage, ResponseDelivery } from '../../sandbox/slack/index.js';
@@ -512,20 +509,12 @@ describe('the rollback buttons clicked twice', () => {
 
 describe('the rollback confirmation posted for approvers (access.rollbackNeedsApproval), confirmed by two at once', () => {
   let w: World;
-  let runbooksDir: string;
   beforeAll(async () => {
-    runbooksDir = mkdtempSync(path.join(tmpdir(), 'liftoff-runbooks-'));
-    cpSync('runbooks', runbooksDir, { recursive: true });
-    const file = path.join(runbooksDir, 'phase3.yml');
-    const yaml = readFileSync(file, 'utf8');
-    expect(yaml).toContain('rollbackNeedsApproval: false');
-    writeFileSync(file, yaml.replace('rollbackNeedsApproval: false', 'rollbackNeedsApproval: true'));
-    w = await startWorld({ harness: { runbooksDir } });
+    w = await startWorld({ phase3Edits: { 'rollbackNeedsApproval: false': 'rollbackNeedsApproval: true' } });
     expect((await w.deployAndWait()).state).toBe('succeeded');
   });
   afterAll(async () => {
     await w?.closeWorld();
-    rmSync(runbooksDir, { recursive: true, force: true });
   });
 
   it('one rollback, the report replaces the request once, the other approver told it already serves', async () => {

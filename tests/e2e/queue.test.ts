@@ -1,25 +1,14 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Run } from '../../src/deploy/run.js';
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
 import { startWorld, type World } from '../support/world.js';
 
 describe('queue: true — a request for a busy service waits in line and starts when the lock frees', () => {
   let w: World;
-  let runbooksDir: string;
   beforeAll(async () => {
-    runbooksDir = mkdtempSync(path.join(tmpdir(), 'liftoff-runbooks-'));
-    cpSync('runbooks', runbooksDir, { recursive: true });
-    const file = path.join(runbooksDir, 'phase3.yml');
-    const yaml = readFileSync(file, 'utf8');
-    expect(yaml).toMatch(/^queue: false$/m);
-    writeFileSync(file, yaml.replace(/^queue: false$/m, 'queue: true'));
-    w = await startWorld({ harness: { runbooksDir } });
+    w = await startWorld({ phase3Edits: { 'queue: false': 'queue: true' } });
   });
   afterAll(async () => {
     await w?.closeWorld();
-    rmSync(runbooksDir, { recursive: true, force: true });
   });
 
   /** Requests a deploy as the user and returns its run once the plan message is posted. */

@@ -1,14 +1,8 @@
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
-import { OLD_REVISION, SERVICE, startWorld, type World } from '../support/world.js';
+import { OLD_REVISION, SERVICE, servingNow, startWorld, type World } from '../support/world.js';
 
 const SERVICE_KEY = `${SERVICE.project}/${SERVICE.region}/${SERVICE.name}`;
 
-function servingNow(w: World): string[] {
-  const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
-  return (svc?.trafficStatuses ?? [])
-    .filter((t) => (t.percent ?? 0) > 0)
-    .map((t) => `${String(t.revision ?? 'LATEST')}=${String(t.percent)}`);
-}
 const shortName = (name: unknown): string => String(name).split('/').pop() ?? '';
 
 describe('/rollback to a revision that is not Ready offers to redeploy the last good image', () => {

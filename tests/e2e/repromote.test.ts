@@ -1,17 +1,7 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
-import { OLD_REVISION, SERVICE, startWorld, type World } from '../support/world.js';
+import { OLD_REVISION, SERVICE, servingNow, startWorld, type World } from '../support/world.js';
 
 const SERVICE_KEY = `${SERVICE.project}/${SERVICE.region}/${SERVICE.name}`;
-
-function servingNow(w: World): string[] {
-  const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
-  return (svc?.trafficStatuses ?? [])
-    .filter((t) => (t.percent ?? 0) > 0)
-    .map((t) => `${String(t.revision ?? 'LATEST')}=${String(t.percent)}`);
-}
 
 const hasAction = (blocks: readonly unknown[] | undefined, actionId: string): boolean =>
   JSON.stringify(blocks ?? []).includes(`"action_id":"${actionId}"`);
@@ -94,21 +84,12 @@ describe('after an automatic rollback: the freeze and the Re-promote button', ()
 
 describe('access.rollbackNeedsApproval: true', () => {
   let w: World;
-  let runbooksDir: string;
   beforeAll(async () => {
-    runbooksDir = mkdtempSync(path.join(tmpdir(), 'liftoff-runbooks-'));
-    cpSync('runbooks', runbooksDir, { recursive: true });
-    const file = path.join(runbooksDir, 'phase3.yml');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace('rollbackNeedsApproval: false', 'rollbackNeedsApproval: true'),
-    );
-    w = await startWorld({ harness: { runbooksDir } });
+    w = await startWorld({ phase3Edits: { 'rollbackNeedsApproval: false': 'rollbackNeedsApproval: true' } });
     expect((await w.deployAndWait()).state).toBe('succeeded');
   });
   afterAll(async () => {
     await w?.closeWorld();
-    rmSync(runbooksDir, { recursive: true, force: true });
   });
 
   it('asks in the channel, refuses the requester’s own confirmation, and rolls back on an approver’s', async () => {

@@ -1,12 +1,5 @@
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
-import { OLD_REVISION, REPO, SERVICE, startWorld, type World } from '../support/world.js';
-
-function servingNow(w: World): string[] {
-  const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
-  return (svc?.trafficStatuses ?? [])
-    .filter((t) => (t.percent ?? 0) > 0)
-    .map((t) => `${String(t.revision ?? 'LATEST')}=${String(t.percent)}`);
-}
+import { OLD_REVISION, REPO, servingNow, startWorld, type World } from '../support/world.js';
 
 describe('/rollback over the emulated Cloud Run', () => {
   let w: World;

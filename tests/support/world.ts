@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { EmergenceFaults } from '../../sandbox/emergence/index.js';
 import type { EmergenceRuntime } from '../../sandbox/emergence/runtime.js';
 import {
@@ -38,6 +41,33 @@ export interface WorldOptions {
   readonly revisionNames?: readonly string[];
   readonly harness?: HarnessOptions;
   readonly gcpTimings?: Parameters<typeof startGcpEmulator>[0]['timings'];
+  /**
+   * Settings of `runbooks/phase3.yml` to change for this world, e.g. `{ 'queue: false': 'queue: true' }`: each line
+   * must be there as written. The edited copy lives in a temporary directory removed with the world.
+   */
+  readonly phase3Edits?: Readonly<Record<string, string>>;
+}
+
+/** What serves now, as `revision=percent`, read from the emulator's trafficStatuses. */
+export function servingNow(w: Pick<World, 'gcp'>): string[] {
+  const svc = w.gcp.services().find((s) => String(s.name).endsWith(`/services/${SERVICE.name}`));
+  return (svc?.trafficStatuses ?? [])
+    .filter((t) => (t.percent ?? 0) > 0)
+    .map((t) => `${String(t.revision ?? 'LATEST')}=${String(t.percent)}`);
+}
+
+function editedRunbooks(edits: Readonly<Record<string, string>>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'liftoff-runbooks-'));
+  cpSync('runbooks', dir, { recursive: true });
+  const file = path.join(dir, 'phase3.yml');
+  let yaml = readFileSync(file, 'utf8');
+  for (const [from, to] of Object.entries(edits)) {
+    const line = new RegExp(`^(\\s*)${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
+    if (!line.test(yaml)) throw new Error(`phase3.yml has no line \`${from}\` to edit`);
+    yaml = yaml.replace(line, `$1${to}`);
+  }
+  writeFileSync(file, yaml);
+  return dir;
 }
 
 export interface World extends Harness {
@@ -90,8 +120,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     clock.advance(ms);
     await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5)));
   };
+  const runbooksDir = options.phase3Edits === undefined ? undefined : editedRunbooks(options.phase3Edits);
   const harness = await startHarness({
     clock,
+    ...(runbooksDir === undefined ? {} : { runbooksDir }),
     ...options.harness,
     env: { GCP_API_ENDPOINT: gcp.endpoint, GITHUB_TOKEN, GITHUB_API_URL: github.apiUrl, ...options.harness?.env },
     liftoff: {
@@ -143,6 +175,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async closeWorld() {
       await harness.close();
       await emulators.close();
+      if (runbooksDir !== undefined) rmSync(runbooksDir, { recursive: true, force: true });
     },
   };
   return world;
