@@ -1,5 +1,6 @@
-import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
+import { mayApprove, mayRequest, type UserGroupDirectory } from './access.js';
 import { freezeLease, isFreeze } from './freeze.js';
+import type { ServiceCommandRefusal } from './refusals.js';
 import { pickRunbook } from './live-metrics.js';
 import type { CloudRunPort, ServiceLocation, ServiceScaling, ServiceSnapshot } from './pipeline/ports.js';
 import type { Clock, LockLease, Store } from './ports.js';
@@ -18,16 +19,7 @@ import { describeTraffic, pinTraffic } from './traffic.js';
 export const STOPPED: ServiceScaling = { mode: 'manual', instances: 0 };
 
 type Refusal =
-  | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
-  | { readonly kind: 'choose_runbook'; readonly known: readonly string[] }
-  | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] }
-  | {
-      readonly kind: 'forbidden';
-      readonly decision: Exclude<AccessDecision, { allowed: true }>;
-      /** deploy: only deployers may ask for a stop; approve: only approvers may stop or resume. */
-      readonly role: 'deploy' | 'approve';
-    }
-  | { readonly kind: 'unavailable'; readonly reason: string }
+  | ServiceCommandRefusal
   /** A deploy holds the service: a stop never races it (as a rollback does not); cancelling it rolls it back. */
   | { readonly kind: 'deploy_running'; readonly lock: LockLease };
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
+import { mayApprove, mayRequest, type UserGroupDirectory } from './access.js';
 import { freezeLease, isFreeze } from './freeze.js';
+import type { ServiceCommandRefusal } from './refusals.js';
 import { pickRunbook } from './live-metrics.js';
 import {
   OUTBOX_KINDS,
@@ -26,17 +27,7 @@ export interface RevisionChoice {
   readonly state: 'ready' | 'failed' | 'pending';
 }
 
-type Refusal =
-  | { readonly kind: 'unknown_runbook'; readonly name: string; readonly known: readonly string[] }
-  | { readonly kind: 'choose_runbook'; readonly known: readonly string[] }
-  | { readonly kind: 'invalid_runbook'; readonly name: string; readonly errors: readonly string[] }
-  | {
-      readonly kind: 'forbidden';
-      readonly decision: Exclude<AccessDecision, { allowed: true }>;
-      /** deploy: only deployers may roll back; approve: this step needs an approver. */
-      readonly role: 'deploy' | 'approve';
-    }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+type Refusal = ServiceCommandRefusal;
 
 export type RollbackListResult =
   | Refusal
