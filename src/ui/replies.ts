@@ -14,7 +14,11 @@ import { slackDate, utcDateTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
 
 const say = (text: string): SlackMessage => ({
-  text: truncate(text.replace(/[*_]/g, ''), 3000),
+  // The notification text without bold and italics marks; Slack's `<…>` tokens (dates, mentions) stay whole.
+  text: truncate(
+    text.replace(/<[^>]*>|[*_]/g, (match) => (match.length > 1 ? match : '')),
+    3000,
+  ),
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
 });
 
