@@ -1,4 +1,5 @@
 import { nextBuildTag } from './build-tag.js';
+import { withinDeadline } from './deadline.js';
 import type { Clock } from './ports.js';
 import type { LiveFact, LiveFacts, LiveFactsReader } from './plan.js';
 import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
@@ -9,22 +10,12 @@ function reasonOf(error: unknown): string {
 }
 
 /** Resolves to a `not_read` fact when the read fails or takes longer than `ms`: a plan never waits on an outage. */
-async function withDeadline<T>(work: () => Promise<LiveFact<T>>, ms: number, what: string): Promise<LiveFact<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<LiveFact<T>>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ status: 'not_read', reason: `${what} did not answer within ${ms / 1000} s` }),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([
-      work().catch((error: unknown): LiveFact<T> => ({ status: 'not_read', reason: `${what}: ${reasonOf(error)}` })),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withDeadline<T>(work: () => Promise<LiveFact<T>>, ms: number, what: string): Promise<LiveFact<T>> {
+  return withinDeadline(
+    work().catch((error: unknown): LiveFact<T> => ({ status: 'not_read', reason: `${what}: ${reasonOf(error)}` })),
+    ms,
+    () => ({ status: 'not_read', reason: `${what} did not answer within ${ms / 1000} s` }),
+  );
 }
 
 /** Reads the live parts of a plan: the tag file on the branch head and the service as Cloud Run serves it. */

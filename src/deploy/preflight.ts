@@ -1,3 +1,4 @@
+import { withinDeadline } from './deadline.js';
 import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
 import type { PreflightSpec, Runbook } from './runbook/schema.js';
 
@@ -62,10 +63,16 @@ async function runOne(
   }
 }
 
+/**
+ * Runs the runbook's preflight through the ports. Each check has `deadlineMs` (default 4 s): one that GitHub or Cloud
+ * Run does not answer in time fails as "could not check", so the plan is posted at once and Approve stays disabled.
+ */
 export function preflightFromPorts(deps: {
   readonly repo: RepoPort;
   readonly cloudRun: CloudRunPort;
+  readonly deadlineMs?: number;
 }): PreflightRunner {
+  const ms = deps.deadlineMs ?? 4000;
   return async (runbook) => {
     let head: Promise<string> | undefined;
     const headSha = (): Promise<string> =>
@@ -80,7 +87,11 @@ export function preflightFromPorts(deps: {
       runbook.preflight.map(async (spec) => {
         const base = { name: spec.name, kind: spec.kind, severity: spec.severity };
         try {
-          return { ...base, ...(await runOne(spec, runbook, deps, headSha)) };
+          const outcome = await withinDeadline(runOne(spec, runbook, deps, headSha), ms, () => ({
+            ok: false,
+            measured: `could not check: no answer within ${ms / 1000} s`,
+          }));
+          return { ...base, ...outcome };
         } catch (error) {
           return { ...base, ok: false, measured: `could not check: ${reasonOf(error)}` };
         }
