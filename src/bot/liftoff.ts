@@ -154,8 +154,17 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           ...(options.pipelineTimings === undefined ? {} : { timings: options.pipelineTimings }),
           onRunEnded: () => startQueued(),
         });
+  // Kept so that stopping waits for a start in flight (its preflight may take seconds) before the store closes.
+  const queueing = new Set<Promise<void>>();
+  let acceptingWork = true;
   const startQueued = (): void => {
-    desk.startQueued().catch((error: unknown) => logger.error('starting queued runs failed', error));
+    if (!acceptingWork) return;
+    const pass = desk
+      .startQueued()
+      .then(() => undefined)
+      .catch((error: unknown) => logger.error('starting queued runs failed', error))
+      .finally(() => queueing.delete(pass));
+    queueing.add(pass);
   };
   const desk = new DeployDesk({
     store,
@@ -308,6 +317,8 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
         clearInterval(resumer);
         await receiver.stop();
         await pipeline?.stop();
+        acceptingWork = false;
+        await Promise.all(queueing);
         await draining;
         await reporter.flush();
         if (options.cloud === undefined) await cloud?.close();

@@ -274,6 +274,14 @@ export class DeployDesk {
       const first = line[0];
       const now = this.deps.clock.now();
       if (first !== undefined && (await this.deps.store.getLock(key, now)) === undefined) {
+        // Its turn may come hours after the approval: the preflight is checked again, as at approval.
+        const refused = await this.preflightRefusal(first);
+        if (refused !== undefined) {
+          line.shift();
+          await this.refuseStart(first, refused);
+          await this.showPositions(line);
+          continue;
+        }
         const result = await this.deps.store.transition({
           runId: first.id,
           from: ['queued'],
@@ -293,6 +301,28 @@ export class DeployDesk {
       await this.showPositions(line);
     }
     return started;
+  }
+
+  private async preflightRefusal(run: Run): Promise<string | undefined> {
+    const found = this.lookUp(run.runbook);
+    if (found.kind !== 'found') return `the runbook ${run.runbook} is no longer valid`;
+    if (this.deps.preflight === undefined) return undefined;
+    const failed = blockingPreflight(await this.deps.preflight(found.runbook));
+    return failed === undefined ? undefined : `the preflight check ${failed.name} fails now: ${failed.measured}`;
+  }
+
+  /** Takes a queued run out of the line when its turn comes and it may not start; the message says why. */
+  private async refuseStart(run: Run, reason: string): Promise<void> {
+    const result = await this.deps.store.transition({
+      runId: run.id,
+      from: ['queued'],
+      to: 'cancelled',
+      at: this.deps.clock.now(),
+      actorId: null,
+      detail: reason.slice(0, 1000),
+      data: { startRefused: reason },
+    });
+    if (result.ok) await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
   }
 
   /** Edits each waiting request whose position in line changed. */

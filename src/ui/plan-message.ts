@@ -193,12 +193,20 @@ function decisionLine(run: Run): { emoji: string; text: string; mrkdwn: string }
         text: 'Expired',
         mrkdwn: `:hourglass: *Expired*: no decision by ${utcTime(run.expiresAt)}. Request it again with ${inlineCode(`/deploy ${run.runbook}`)}.`,
       };
-    case 'cancelled':
+    case 'cancelled': {
+      const refused = run.data['startRefused'];
+      if (typeof refused === 'string')
+        return {
+          emoji: ':wastebasket: Not started',
+          text: 'Not started when its turn came',
+          mrkdwn: `:wastebasket: *Not started* when its turn came at ${utcTime(run.updatedAt)}: ${escapeMrkdwn(refused, 500)}. Request it again with ${inlineCode(`/deploy ${run.runbook}`)} once fixed.`,
+        };
       return {
         emoji: ':wastebasket: Cancelled',
         text: `Cancelled${byText}`,
         mrkdwn: `:wastebasket: *Cancelled*${by} at ${utcTime(at)}`,
       };
+    }
     case 'queued': {
       const position = queueData(run)?.position;
       const place = position == null ? 'in line' : `number ${position} in line`;

@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import type { Run } from '../../src/deploy/run.js';
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
-import { startWorld, type World } from '../support/world.js';
+import { REPO, startWorld, type World } from '../support/world.js';
 
 describe('queue: true — a request for a busy service waits in line and starts when the lock frees', () => {
   let w: World;
@@ -96,5 +97,25 @@ describe('queue: true — a request for a busy service waits in line and starts 
     await w.deploy(`cancel ${b.id}`, USERS.otherDeployer);
     await waitFor(async () => ((await stateOf(b)) === 'cancelled' ? true : undefined), 'b cancelled');
     await w.deploy('unlock phase3', USERS.approver);
+  });
+
+  it('checks the preflight again when a queued run’s turn comes, and does not start it if CI went red', async () => {
+    await w.deploy('lock phase3 release freeze for 1h', USERS.approver);
+    const queued = await request(USERS.requester);
+    await w.click('approve', messageOf(queued), USERS.approver);
+    await waitFor(async () => ((await stateOf(queued)) === 'queued' ? true : undefined), 'the run queued');
+    const builds = w.gcp.builds().length;
+
+    const head = execFileSync('git', ['-C', w.github.repoDir(REPO.owner, REPO.name), 'rev-parse', 'main'], {
+      encoding: 'utf8',
+    }).trim();
+    w.github.setCommitStatus(head, 'ci/tests', 'failure');
+    await w.deploy('unlock phase3', USERS.approver);
+
+    await waitFor(async () => ((await stateOf(queued)) === 'cancelled' ? true : undefined), 'the run taken out');
+    await waitFor(() => (messageOf(queued).text.includes('Not started') ? true : undefined), 'the message saying why');
+    expect(JSON.stringify(messageOf(queued).blocks)).toMatch(/ci-green fails now: .*ci\/tests failure/);
+    expect(w.gcp.builds()).toHaveLength(builds);
+    expect(await w.liftoff.store.listLocks(w.clock.now())).toEqual([]);
   });
 });
