@@ -3,6 +3,7 @@ import { readPipelineData } from './pipeline/run-data.js';
 import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey, type RunState } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
+import { isStopped } from './emergency-stop.js';
 import { describeTraffic, pinTraffic } from './traffic.js';
 
 export interface RunSummary {
@@ -42,7 +43,12 @@ export async function homeOverview(deps: {
         deps.cloudRun === undefined
           ? null
           : await deps.cloudRun.getService(where).then(
-              (s) => ({ ok: true as const, text: describeTraffic(pinTraffic(s.traffic, s.latestReadyRevision)) }),
+              (s) => ({
+                ok: true as const,
+                text:
+                  describeTraffic(pinTraffic(s.traffic, s.latestReadyRevision)) +
+                  (isStopped(s.scaling) ? ' · STOPPED: 0 instances (emergency stop)' : ''),
+              }),
               (error: unknown) => ({
                 ok: false as const,
                 reason: error instanceof Error ? error.message : String(error),

@@ -123,6 +123,11 @@ describe('the emergency stop: /rollback phase3 --stop and --resume', () => {
     expect(freeze?.holderId).toBe(USERS.approver);
     expect(freeze?.reason).toContain('emergency stop');
 
+    // The App Home tab says the service is stopped, beside its traffic.
+    await w.sender.appHomeOpened({ userId: USERS.outsider });
+    const home = await w.emulator.waitForCall('views.publish', (c) => c.params.user_id === USERS.outsider, 10_000);
+    expect(JSON.stringify(home.params.view)).toContain('STOPPED: 0 instances (emergency stop)');
+
     // While stopped, deploys are refused as locked, naming the stop.
     await w.deploy('phase3');
     await waitFor(
