@@ -22,8 +22,10 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json manifest.yml ./
 COPY --chown=node:node runbooks ./runbooks
+# The embedded store's directory (LIFTOFF_DATA_DIR's default, `.liftoff` under WORKDIR), writable by the app user.
+RUN mkdir .liftoff && chown node:node .liftoff
 USER node
-ENV PORT=8080 LIFTOFF_DATA_DIR=/tmp/liftoff
+ENV PORT=8080
 EXPOSE 8080
 # The same entry point as `npm start`, compiled: no TypeScript loader in production.
 CMD ["node", "dist/src/bot/main.js"]
