@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LockLease } from './ports.js';
 
 /** A freeze with no duration lasts until someone unlocks it. */
-export const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 const FREEZE_PREFIX = 'freeze:';
 

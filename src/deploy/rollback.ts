@@ -438,10 +438,14 @@ export class RollbackDesk {
     // Decided: a rollback never races a deploy of the same service. Cancelling the deploy rolls it back.
     if (lock !== undefined && !isFreeze(lock)) return { kind: 'deploy_running', lock };
     try {
-      const service = await this.deps.cloudRun.getService(where(runbook));
-      const target = await this.deps.cloudRun.getRevision(where(runbook), revision);
+      // The recent revisions serve twice: the last good image when the target is unusable, and the failed
+      // revisions whose leftover tags must not go back in the traffic list.
+      const [service, target, revisions] = await Promise.all([
+        this.deps.cloudRun.getService(where(runbook)),
+        this.deps.cloudRun.getRevision(where(runbook), revision),
+        this.deps.cloudRun.listRevisions(where(runbook), 20),
+      ]);
       if (target === undefined || target.state !== 'ready') {
-        const revisions = await this.deps.cloudRun.listRevisions(where(runbook), 20);
         const lastGood =
           revisions.find((r) => r.state === 'ready' && r.name !== revision && r.image !== null)?.image ?? null;
         return {
@@ -452,10 +456,7 @@ export class RollbackDesk {
           lastGoodImage: lastGood,
         };
       }
-      const before = withoutBrokenTags(
-        pinTraffic(service.traffic, service.latestReadyRevision),
-        await this.deps.cloudRun.listRevisions(where(runbook), 20),
-      );
+      const before = withoutBrokenTags(pinTraffic(service.traffic, service.latestReadyRevision), revisions);
       if (before.filter((t) => t.percent > 0).every((t) => t.revision === revision)) {
         return { kind: 'already_serving', runbook: runbook.name, revision };
       }

@@ -7,7 +7,7 @@ import type { PipelinePort } from '../deploy-desk.js';
 import type { TrafficTarget } from '../plan.js';
 import { freezeLease } from '../freeze.js';
 import type { Clock, LockLease, Store } from '../ports.js';
-import { isTerminal, type Run, type RunState, type TransitionRecord } from '../run.js';
+import { isTerminal, LOCK_HOLDING_STATES, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../traffic.js';
@@ -91,15 +91,6 @@ const DEFAULT_TIMINGS: PipelineTimings = {
   driverLeaseMs: 30_000,
 };
 
-const ACTIVE_STATES: readonly RunState[] = [
-  'approved',
-  'tagging',
-  'building',
-  'deploying',
-  'verifying',
-  'promoting',
-  'recording',
-];
 const MAX_TAG_COMMIT_ATTEMPTS = 5;
 
 /** A step that cannot go on: the run ends `failed` (before traffic could move) or is rolled back (after). */
@@ -169,7 +160,7 @@ export class DeployPipeline implements PipelinePort {
 
   /** Picks up every run a previous process left unfinished. */
   async resumeAll(): Promise<void> {
-    const runs = await this.deps.store.listRuns({ states: ACTIVE_STATES });
+    const runs = await this.deps.store.listRuns({ states: LOCK_HOLDING_STATES });
     for (const run of runs) this.start(run);
   }
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { git as runGit } from '../sandbox-github/helpers.js';
 
 import { startGitHubEmulator, type GitHubEmulator } from '../../../sandbox/github/index.js';
 import { createOctokit } from '../../../src/adapters/github/github-client.js';
@@ -31,22 +31,8 @@ export async function startSandbox(files: Readonly<Record<string, string>>): Pro
   });
   const port = githubRepoAdapter(createOctokit({ token: TOKEN, baseUrl: emulator.apiUrl, mode: 'test' }));
   const dir = emulator.repoDir(OWNER, NAME);
-  const git = (...args: string[]): Promise<string> => runGit(dir, args);
+  const git = (...args: string[]): Promise<string> => runGit(dir, ...args);
   return { emulator, port, dir, git, head: async (branch = 'main') => (await git('rev-parse', branch)).trim() };
-}
-
-function runGit(dir: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['-C', dir, ...args],
-      { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } },
-      (error, stdout) => {
-        if (error === null) resolve(stdout);
-        else reject(new Error(`git ${args.join(' ')} failed: ${error.message}`));
-      },
-    );
-  });
 }
 
 /** What a promise rejected with (the test fails if it resolved). */
