@@ -1,13 +1,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTPResponseAck, type App, type Logger, type Receiver } from '@slack/bolt';
+import { z } from 'zod';
 import type { Clock } from '../deploy/ports.js';
+import { ACTION_IDS } from '../ui/action-ids.js';
 import type { BotMetrics } from './bot-metrics.js';
-import { parseSlackBody } from './slack-body.js';
+import { parseSlackBody, type SlackBodyPolicy } from './slack-body.js';
 import { verifySlackSignature } from './slack-signature.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 const MAX_BODY_BYTES = 1024 * 1024;
+const authTestTeam = z.object({ team_id: z.string().min(1) });
 
 /** Answers a request that is not Slack's (health, metrics, the sandbox console); false if it is not one of its. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -28,6 +31,7 @@ export class LiftoffHttpReceiver implements Receiver {
   private app: App | undefined;
   private readonly server: http.Server;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private policy: SlackBodyPolicy = { responseOrigins: [], actionIds: new Set(Object.values(ACTION_IDS)) };
 
   constructor(private readonly options: LiftoffHttpReceiverOptions) {
     this.server = http.createServer((req, res) => {
@@ -43,6 +47,7 @@ export class LiftoffHttpReceiver implements Receiver {
   }
 
   async start(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+    this.policy = await bodyPolicy(this.app, this.options.logger);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -102,7 +107,13 @@ export class LiftoffHttpReceiver implements Receiver {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
       return;
     }
-    const parsed = parseSlackBody(rawBody, header(req, 'content-type'));
+    const parsed = parseSlackBody(rawBody, header(req, 'content-type'), this.policy);
+    if (parsed.kind === 'ignored') {
+      this.options.metrics.countRequest('malformed', 'ignored');
+      this.options.logger.warn(`ignored a signed Slack request: ${parsed.why}`);
+      res.writeHead(200).end();
+      return;
+    }
     if (parsed.kind === 'invalid') {
       this.options.metrics.countRequest('malformed', 'refused');
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`Bad request: ${parsed.why}`);
@@ -122,21 +133,48 @@ export class LiftoffHttpReceiver implements Receiver {
     });
     const app = this.app;
     if (app === undefined) throw new Error('the receiver was started before Bolt initialised it');
-    const ack = new HTTPResponseAck({
+    const bound = new HTTPResponseAck({
       logger: this.options.logger,
       processBeforeResponse: false,
       httpRequest: req,
       httpRequestBody: parsed.body,
       httpResponse: res,
-    });
-    const retryNum = header(req, 'x-slack-retry-num');
+    }).bind();
+    let acked = false;
+    const ack = (response?: Parameters<typeof bound>[0]): Promise<void> => {
+      acked = true;
+      return bound(response);
+    };
+    const retryNum = Number(header(req, 'x-slack-retry-num'));
     const retryReason = header(req, 'x-slack-retry-reason');
-    await app.processEvent({
-      body: parsed.body,
-      ack: ack.bind(),
-      ...(retryNum === undefined ? {} : { retryNum: Number(retryNum) }),
-      ...(retryReason === undefined ? {} : { retryReason }),
-    });
+    try {
+      await app.processEvent({
+        body: parsed.body,
+        ack,
+        ...(Number.isSafeInteger(retryNum) ? { retryNum } : {}),
+        ...(retryReason === undefined ? {} : { retryReason: retryReason.slice(0, 64) }),
+      });
+    } catch (error) {
+      this.options.logger.error('a Slack request failed in Bolt', error);
+    } finally {
+      // Bolt returns without acknowledging what no listener matched (an unknown command, a view, a type it
+      // cannot route): Slack would wait 3 s and show an error. Every listener acks first, so this is only those.
+      if (!acked && !res.headersSent) await ack();
+    }
+  }
+}
+
+/** What a body may point at and where it must come from: Slack's hooks host or the configured Web API's, the installed team. */
+async function bodyPolicy(app: App | undefined, logger: Logger): Promise<SlackBodyPolicy> {
+  const actionIds = new Set<string>(Object.values(ACTION_IDS));
+  if (app === undefined) return { responseOrigins: [], actionIds };
+  const responseOrigins = [new URL(app.client.slackApiUrl).origin];
+  try {
+    const { team_id: teamId } = authTestTeam.parse(await app.client.auth.test());
+    return { responseOrigins, actionIds, teamId };
+  } catch (error) {
+    logger.warn(`could not learn the installed workspace from auth.test (${String(error)}); any team is accepted`);
+    return { responseOrigins, actionIds };
   }
 }
 
