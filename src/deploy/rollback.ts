@@ -16,6 +16,7 @@ import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema.js';
+import { revisionName, revisionTag } from './revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from './traffic.js';
 
 export interface RevisionChoice {
@@ -279,8 +280,10 @@ export class RollbackDesk {
       const service = await this.deps.cloudRun.getService(where(runbook));
       const before = withoutBrokenTags(pinTraffic(service.traffic, service.latestReadyRevision), revisions);
       const suffix = randomBytes(3).toString('hex');
-      const revision = `${runbook.service.name}-redeploy-${suffix}`.slice(0, 63);
-      const tag = `redeploy-${suffix}`;
+      const revision = revisionName(runbook.service.name, 'redeploy', suffix);
+      const tagged = revisionTag(runbook.service.name, `redeploy-${suffix}`);
+      if (!tagged.ok) return { kind: 'redeploy_failed', runbook: runbook.name, message: tagged.message };
+      const tag = tagged.tag;
       const deployed = await this.deps.cloudRun.deployRevision({
         service: where(runbook),
         etag: service.etag,

@@ -9,6 +9,7 @@ import { freezeLease } from '../freeze.js';
 import type { Clock, LockLease, Store } from '../ports.js';
 import { isTerminal, LOCK_HOLDING_STATES, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
+import { revisionName, revisionTag } from '../revision-tag.js';
 import type { Runbook } from '../runbook/schema.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../traffic.js';
 import {
@@ -125,18 +126,14 @@ export function deploySettingsOf(runbook: Runbook): DeploySettings {
   };
 }
 
-/** Cloud Run names: `<service>-<tag>` for the revision, `build-<tag>` for its traffic tag (lowercase RFC 1035). */
+/**
+ * Cloud Run names of a deploy: `<service>-<build tag>-<run>` for the revision, `build-<build tag>` for its traffic
+ * tag, each shortened to what Cloud Run accepts (revision-tag.ts).
+ */
 export function revisionNames(service: string, tag: string, runId: string): { revision: string; trafficTag: string } {
-  const clean = tag
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
-  const suffix = runId.replace(/^run-/, '').slice(0, 6);
-  const revision = `${service}-${clean}-${suffix}`.slice(0, 63).replace(/-+$/, '');
-  // Cloud Run refuses a tag whose URL label (tag---service) would pass 46 characters with the service name.
-  const trafficTag = `build-${clean}`.slice(0, Math.max(3, 46 - service.length)).replace(/-+$/, '');
-  return { revision, trafficTag };
+  const trafficTag = revisionTag(service, `build-${tag}`);
+  if (!trafficTag.ok) throw new StepFailure('deploy', trafficTag.message);
+  return { revision: revisionName(service, tag, runId.replace(/^run-/, '').slice(0, 6)), trafficTag: trafficTag.tag };
 }
 
 /**
