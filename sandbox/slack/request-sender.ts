@@ -189,6 +189,11 @@ export function createSlackRequestSender(options: SlackRequestSenderOptions): Sl
       const message = ephemeral === undefined ? emulator?.findMessage(input.channelId, input.messageTs) : undefined;
       if (emulator !== undefined && ephemeral === undefined && (message === undefined || message.deleted))
         throw new Error(`no message ${input.messageTs} in ${input.channelId}: Slack cannot send an action from it`);
+      // Slack shows an ephemeral message to its one recipient only: nobody else can click it.
+      if (ephemeral !== undefined && (ephemeral.user !== input.userId || ephemeral.deleted))
+        throw new Error(
+          `${input.userId} cannot click the ephemeral message ${input.messageTs}: Slack shows it to ${ephemeral.user} alone${ephemeral.deleted ? ', and it was deleted' : ''}`,
+        );
       const blocks = ephemeral?.blocks ?? message?.blocks;
       const found = blocks === undefined ? undefined : findActionElement(blocks, input.actionId);
       if (emulator !== undefined && found === undefined)

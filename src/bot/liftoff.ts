@@ -107,6 +107,8 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
   const catalog = await loadRunbooks({ dir: config.runbooksDir, env: config.runbookEnv });
   for (const invalid of catalog.invalid)
     logger.warn(`runbook ${invalid.file} is invalid:\n  ${formatRunbookErrors(invalid).join('\n  ')}`);
+  for (const loaded of catalog.runbooks)
+    for (const warning of loaded.warnings) logger.warn(`runbook ${loaded.file}: ${warning}`);
 
   const store = await openStore({
     dataDir: config.dataDir,

@@ -7,7 +7,7 @@ export interface UserGroupDirectory {
 export interface AccessRules {
   /** User ids (U…, W…) and user-group ids (S…). Empty: anyone in the channel. */
   readonly deployers: readonly string[];
-  /** Empty: anyone but the requester (unless selfApproval). */
+  /** Empty: nobody. Production fails closed: an unset list approves nothing. */
   readonly approvers: readonly string[];
   readonly selfApproval: boolean;
 }
@@ -47,6 +47,6 @@ export async function mayApprove(
   if (userId === requesterId && !rules.selfApproval) {
     return { allowed: false, reason: 'own_request', whoCan: rules.approvers };
   }
-  if (rules.approvers.length === 0 || (await isListed(userId, rules.approvers, directory))) return { allowed: true };
+  if (await isListed(userId, rules.approvers, directory)) return { allowed: true };
   return { allowed: false, reason: 'not_listed', whoCan: rules.approvers };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type UserGroupDirectory } from './access.js';
-import { freezeLease, isFreeze } from './freeze.js';
+import { freezeLease, isFreeze, isRollbackFreeze } from './freeze.js';
 import type { ServiceCommandRefusal } from './refusals.js';
 import { pickRunbook } from './live-metrics.js';
 import {
@@ -88,6 +88,11 @@ export type RedeployResult =
 export type RepromoteResult =
   | Exclude<RollbackPlanResult, { kind: 'confirm' }>
   | { readonly kind: 'conflict'; readonly message: string }
+  /**
+   * What the button was offered for no longer holds: the rollback's freeze was lifted or replaced (a newer
+   * rollback, a `/deploy lock`, an emergency stop). Nothing moves; another freeze is named and left alone.
+   */
+  | { readonly kind: 'stale'; readonly runbook: string; readonly revision: string; readonly lock: LockLease | null }
   | {
       readonly kind: 'repromoted';
       readonly runbook: string;
@@ -221,11 +226,17 @@ export class RollbackDesk {
     readonly userId: string;
     readonly requestedBy?: string;
   }): Promise<RollbackResult> {
-    const requester = input.requestedBy ?? input.userId;
+    // The clicker is who acts, whatever the button's value names: a deployer, or with rollbackNeedsApproval an
+    // approver confirming for the deployer who asked (who must still be one).
+    const clicker = await this.authorize(input.runbook, input.userId);
+    const picked = pickRunbook(this.deps.catalog(), input.runbook);
+    const needsApproval = picked.kind === 'found' && picked.runbook.access.rollbackNeedsApproval;
+    if (!needsApproval && clicker.kind !== 'ok') return clicker;
+    const requester = needsApproval ? (input.requestedBy ?? input.userId) : input.userId;
     const asked = await this.authorize(input.runbook, requester);
     if (asked.kind !== 'ok') return asked;
     const runbook = asked.runbook;
-    if (runbook.access.rollbackNeedsApproval) {
+    if (needsApproval) {
       const approval = await this.authorize(input.runbook, input.userId, { approveFor: requester });
       if (approval.kind !== 'ok') return approval;
     }
@@ -324,6 +335,7 @@ export class RollbackDesk {
       holderId: userId,
       reason: `rolled back to ${revision}: unlock with /deploy unlock ${runbook.name} once the cause is understood`,
       at: this.deps.clock.now(),
+      origin: 'rollback',
     });
     const locked = await this.deps.store.acquireLock(freeze);
     await this.record(runbook, 'rollback', revision, userId, moved);
@@ -348,14 +360,21 @@ export class RollbackDesk {
     readonly runbook: string;
     readonly revision: string;
     readonly userId: string;
+    /** The freeze the rollback took when the button was offered: the button acts only while it holds. */
+    readonly freezeOwnerId: string;
   }): Promise<RepromoteResult> {
     const auth = await this.authorize(input.runbook, input.userId, { approveFor: null });
     if (auth.kind !== 'ok') return auth;
-    const moved = await this.moveAllTrafficTo(auth.runbook, input.revision);
-    if (moved.kind !== 'moved') return moved;
+    // Checked first so a double click hears that the revision serves already, not that the freeze is gone.
+    const target = await this.checkTarget(auth.runbook, input.revision);
+    if (target.kind !== 'ok') return target;
     const key = serviceKey(auth.runbook.service);
     const lock = await this.deps.store.getLock(key, this.deps.clock.now());
-    const lifted = lock !== undefined && isFreeze(lock) && (await this.deps.store.releaseLock(key, lock.ownerId));
+    if (lock === undefined || !isRollbackFreeze(lock) || lock.ownerId !== input.freezeOwnerId)
+      return { kind: 'stale', runbook: auth.runbook.name, revision: input.revision, lock: lock ?? null };
+    const moved = await this.moveAllTrafficTo(auth.runbook, input.revision);
+    if (moved.kind !== 'moved') return moved;
+    const lifted = await this.deps.store.releaseLock(key, lock.ownerId);
     await this.record(auth.runbook, 'repromote', input.revision, input.userId, moved);
     return {
       kind: 'repromoted',
@@ -474,8 +493,9 @@ export class RollbackDesk {
     const check = runbook.verify.checks.find(
       (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
     );
+    // No check is no evidence: the revision is not reported healthy on nothing.
     if (check === undefined || check.kind !== 'http')
-      return { health: 'no GET health check in the runbook', healthy: true };
+      return { health: 'could not check: the runbook has no required GET check', healthy: false };
     const answer = await this.deps.prober.request({
       baseUrl,
       method: 'GET',

@@ -5,6 +5,14 @@ import { rollbackReply } from '../ui/rollback-message.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema } from './payloads.js';
 
+/** What a recovery button's value names; `extra` is the re-promote's freeze id. None of it authorizes anyone. */
+interface Click {
+  readonly runbook: string;
+  readonly target: string;
+  readonly userId: string;
+  readonly extra: string;
+}
+
 /**
  * The recovery buttons posted with rollback answers: **Re-promote** (an approver puts a revision back and lifts
  * the freeze) and **Redeploy** (a new revision from the last good image when the target is gone).
@@ -16,23 +24,28 @@ export function registerRecoveryButtons(app: App, ctx: HandlerContext, rollback:
       name: 're-promote',
       past: 're-promoted',
       done: 'repromoted',
-      run: (desk: RollbackDesk, runbook: string, target: string, userId: string) =>
-        desk.repromote({ runbook, revision: target, userId }),
+      run: (desk: RollbackDesk, click: Click) =>
+        desk.repromote({
+          runbook: click.runbook,
+          revision: click.target,
+          userId: click.userId,
+          freezeOwnerId: click.extra,
+        }),
     },
     {
       actionId: ACTION_IDS.redeploy,
       name: 'redeploy',
       past: 'redeployed',
       done: 'rolled_back',
-      run: (desk: RollbackDesk, runbook: string, target: string, userId: string) =>
-        desk.redeploy({ runbook, image: target, userId }),
+      run: (desk: RollbackDesk, click: Click) =>
+        desk.redeploy({ runbook: click.runbook, image: click.target, userId: click.userId }),
     },
   ] as const;
   for (const button of buttons) {
     app.action(button.actionId, async ({ body, ack, respond }) => {
       await ack();
       const parsed = buttonActionSchema.safeParse(body);
-      const [runbook, target] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+      const [runbook, target, extra = ''] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
       if (!parsed.success || runbook === undefined || target === undefined || rollback === undefined) {
         ctx.metrics.countRequest(button.name, 'malformed');
         return;
@@ -40,7 +53,7 @@ export function registerRecoveryButtons(app: App, ctx: HandlerContext, rollback:
       const userId = parsed.data.user.id;
       let outcome = 'error';
       try {
-        const result = await button.run(rollback, runbook, target, userId);
+        const result = await button.run(rollback, { runbook, target, userId, extra });
         const reply = rollbackReply(result, userId);
         const done = result.kind === button.done;
         await respond({ response_type: done ? 'in_channel' : 'ephemeral', replace_original: false, ...reply });

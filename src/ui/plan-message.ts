@@ -84,7 +84,10 @@ export function planBlocks(plan: Plan): KnownBlock[] {
 }
 
 function whoMayApprove(plan: Plan): string {
-  const list = plan.approvers.length === 0 ? 'anyone in the channel' : plan.approvers.map(mention).join(', ');
+  const list =
+    plan.approvers.length === 0
+      ? ':warning: nobody: this runbook lists no approvers, so no one can approve it; set `access.approvers` (phase3: LIFTOFF_APPROVERS)'
+      : plan.approvers.map(mention).join(', ');
   return plan.selfApproval ? list : `${list} (not the requester)`;
 }
 

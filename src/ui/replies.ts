@@ -71,7 +71,7 @@ export function runbookListMessage(listing: RunbookListing): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `*${escapeMrkdwn(r.name)}* → ${inlineCode(r.service)}\n${escapeMrkdwn(r.description, 300)}\nDeploy: ${who(r.deployers, 'anyone in the channel')} · approve: ${who(r.approvers, 'anyone but the requester')}${r.warnings.map((w) => `\n:warning: ${escapeMrkdwn(w, 300)}`).join('')}`,
+          `*${escapeMrkdwn(r.name)}* → ${inlineCode(r.service)}\n${escapeMrkdwn(r.description, 300)}\nDeploy: ${who(r.deployers, 'anyone in the channel')} · approve: ${who(r.approvers, ':warning: nobody (access.approvers is empty)')}${r.warnings.map((w) => `\n:warning: ${escapeMrkdwn(w, 300)}`).join('')}`,
           3000,
         ),
       },
@@ -123,10 +123,12 @@ function refusal(
       }[result.role];
       if (result.decision.reason === 'own_request') {
         return say(
-          `:no_entry: You requested this deploy, so you cannot approve it. Who can: ${who(result.decision.whoCan, 'anyone else in the channel')}.`,
+          `:no_entry: You requested this deploy, so you cannot approve it. Who can: ${who(result.decision.whoCan, 'nobody: the runbook lists no approvers (access.approvers)')}.`,
         );
       }
-      return say(`:no_entry: You may not ${verb}. Who can: ${who(result.decision.whoCan, 'anyone')}.`);
+      return say(
+        `:no_entry: You may not ${verb}. Who can: ${who(result.decision.whoCan, 'nobody: the runbook lists no approvers (access.approvers)')}.`,
+      );
     }
   }
 }

@@ -55,7 +55,7 @@ function redeployActions(runbook: string, image: string): KnownBlock {
 }
 
 /** An approver's button that puts a revision back in front after a rollback and lifts the freeze. */
-export function repromoteActions(runbook: string, revision: string): KnownBlock {
+export function repromoteActions(runbook: string, revision: string, freezeOwnerId: string): KnownBlock {
   return {
     type: 'actions',
     elements: [
@@ -63,7 +63,8 @@ export function repromoteActions(runbook: string, revision: string): KnownBlock 
         type: 'button',
         action_id: ACTION_IDS.repromote,
         text: plainText(truncate(`Re-promote ${revision}`, 75)),
-        value: rollbackValue(runbook, revision),
+        // The freeze's id only narrows the button to the rollback it was offered for; it authorizes nobody.
+        value: `${runbook} ${revision} ${freezeOwnerId}`,
         confirm: {
           title: plainText('Re-promote?'),
           text: {
@@ -183,7 +184,13 @@ export function rollbackReply(
       );
       return result.previousRevision === null
         ? message
-        : { ...message, blocks: [...message.blocks, repromoteActions(result.runbook, result.previousRevision)] };
+        : {
+            ...message,
+            blocks: [
+              ...message.blocks,
+              repromoteActions(result.runbook, result.previousRevision, result.freeze.ownerId),
+            ],
+          };
     }
     case 'repromoted':
       return say(
@@ -211,6 +218,12 @@ export function rollbackReply(
       return say(
         `:no_entry: A deploy holds the service: ${lockDescription(result.lock)}. Cancel it with ${inlineCode('/deploy cancel')}: after its deploy step, cancelling rolls it back to the traffic that served before.`,
       );
+    case 'stale':
+      return say(
+        result.lock === null
+          ? `:no_entry: This Re-promote no longer applies: the freeze of the rollback it was offered for has been lifted, and the service may have moved on since. Nothing changed. See ${inlineCode(`/rollback ${result.runbook}`)}.`
+          : `:no_entry: This Re-promote no longer applies: the service is held by another lock, left alone: ${lockDescription(result.lock)}. Nothing changed.`,
+      );
     case 'already_serving':
       return say(`${inlineCode(result.revision)} already serves all the traffic of ${inlineCode(result.runbook)}.`);
     case 'conflict':
@@ -224,7 +237,7 @@ export function rollbackReply(
     case 'invalid_runbook':
       return runbookChoiceReply(result);
     case 'forbidden': {
-      const who = result.decision.whoCan.length === 0 ? 'anyone' : result.decision.whoCan.map(mention).join(', ');
+      const who = result.decision.whoCan.length === 0 ? 'nobody: the runbook lists no approvers (access.approvers)' : result.decision.whoCan.map(mention).join(', ');
       if (result.role === 'deploy') return say(`:no_entry: Only deployers may roll back. Who can: ${who}.`);
       return say(
         result.decision.reason === 'own_request'

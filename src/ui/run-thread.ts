@@ -102,13 +102,16 @@ export function finalMessage(report: FinalReport): SlackMessage {
   if (report.serviceUrl !== null) lines.push(`Service: ${escapeMrkdwn(report.serviceUrl, 300)}`);
   if (report.deployLogUrl !== null)
     lines.push(`<${report.deployLogUrl}|Deploy log> (committed once GitHub accepts it)`);
-  if (report.frozenWithCandidate === null)
+  if (report.frozenWithCandidate === null || report.freezeOwnerId === null)
     return { text: lines[0] ?? report.outcome, blocks: [section(lines.join('\n'))] };
   lines.push(
     `:lock: ${inlineCode(report.service)} is frozen: no deploy until an approver re-promotes ${inlineCode(report.frozenWithCandidate)} (it keeps its tag at 0 %) or runs ${inlineCode(`/deploy unlock ${report.runbook}`)}.`,
   );
   return {
     text: lines[0] ?? report.outcome,
-    blocks: [section(lines.join('\n')), repromoteActions(report.runbook, report.frozenWithCandidate)],
+    blocks: [
+      section(lines.join('\n')),
+      repromoteActions(report.runbook, report.frozenWithCandidate, report.freezeOwnerId),
+    ],
   };
 }

@@ -780,6 +780,7 @@ export class DeployPipeline implements PipelinePort {
             holderId: fresh.requesterId,
             reason: `automatic rollback of ${fresh.id} (${step} failed): re-promote ${deploy.revision} or /deploy unlock ${runbook.name} once the cause is understood`,
             at: this.deps.clock.now(),
+            origin: 'rollback',
           })
         : undefined;
     const moved = await this.move(fresh, [fresh.state], endState, {
@@ -793,7 +794,7 @@ export class DeployPipeline implements PipelinePort {
         runbook,
         endState,
         `${step}: ${reason}${ok ? '' : ` — and ${message}`}`,
-        freeze === undefined ? null : deploy.revision,
+        freeze === undefined ? null : { candidate: deploy.revision, freezeOwnerId: freeze.ownerId },
       );
   }
 
@@ -899,7 +900,7 @@ export class DeployPipeline implements PipelinePort {
     runbook: Runbook,
     outcome: FinalReport['outcome'],
     reason: string | null,
-    frozenWithCandidate: string | null = null,
+    frozen: { readonly candidate: string; readonly freezeOwnerId: string } | null = null,
   ): Promise<void> {
     const current = (await this.deps.store.getRun(run.id)) ?? run;
     const data = readPipelineData(current.data);
@@ -915,7 +916,8 @@ export class DeployPipeline implements PipelinePort {
           ? null
           : `https://github.com/${runbook.source.repo}/blob/${runbook.source.branch}/${data.deployLogPath}`,
       reason,
-      frozenWithCandidate,
+      frozenWithCandidate: frozen?.candidate ?? null,
+      freezeOwnerId: frozen?.freezeOwnerId ?? null,
     };
     const thread = data.thread ?? { posted: {} };
     if (thread.posted.final !== undefined) return;

@@ -41,6 +41,8 @@ export interface FinalReport {
   readonly reason: string | null;
   /** After an automatic rollback the service is frozen: the candidate an approver may re-promote. */
   readonly frozenWithCandidate: string | null;
+  /** The freeze that rollback took: the Re-promote button acts only while that very freeze holds. */
+  readonly freezeOwnerId: string | null;
 }
 
 /**

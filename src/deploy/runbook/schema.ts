@@ -1095,7 +1095,7 @@ function warningsFor(runbook: Runbook): string[] {
   }
   if (runbook.access.approvers.length === 0) {
     warnings.push(
-      `access.approvers: empty, so anyone in the channel may approve${runbook.access.selfApproval ? ', even the requester' : ' (but not the requester)'}`,
+      'access.approvers: empty, so nobody may approve a deploy, stop, resume, unlock or re-promote (Liftoff fails closed); list Slack user or user-group ids there (phase3 reads LIFTOFF_APPROVERS)',
     );
   }
   const logPath = runbook.deployLog?.path;
