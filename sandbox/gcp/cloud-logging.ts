@@ -9,13 +9,19 @@
  * - a filter is at most 20,000 characters; one that does not parse is INVALID_ARGUMENT;
  * - a filter with no timestamp clause only sees the last 24 hours (what the client
  *   libraries and gcloud apply; enforced here so a query that forgets it sees the same);
- * - 60 `entries.list` requests a minute a project, then RESOURCE_EXHAUSTED.
+ * - 60 `entries.list` requests a minute a project, then RESOURCE_EXHAUSTED;
+ * - one request scans a bounded number of entries (`SCAN_BUDGET` here, from the filter's top-level
+ *   `timestamp>=` bound on, as the backend's time index allows): a page that reaches it before it is full
+ *   is answered short, even empty, with a next page token ("if the response's nextPageToken is set, there
+ *   may be more results even if the entries list is short or empty"). A page token names the last entry
+ *   scanned, so entries written meanwhile are neither skipped nor read twice.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
 import { z } from 'zod';
 
 import { GrpcStatus, invalidArgument, parseRequest, RpcError, type UnaryHandler } from './rpc.js';
+import { earliestTimestamp } from './logging-filter.js';
 import type { Clock, CompileLogFilter, LogEntryForFilter } from './types.js';
 import { timestamp } from './wire.js';
 
@@ -23,6 +29,8 @@ export const LIST_ENTRIES_QUOTA_PER_MINUTE = 60;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 export const MAX_FILTER_LENGTH = 20_000;
+/** Entries one request examines, matching or not, before it answers with what it found. */
+export const SCAN_BUDGET = 2_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const SEVERITIES = [
@@ -71,7 +79,12 @@ const ListLogEntriesRequest = z.object({
   pageToken: z.string(),
 });
 
-const PageToken = z.object({ offset: z.number().int().nonnegative(), query: z.string() });
+/** The sort key of the last entry a request scanned (timestamp in ms, insertId), and the query it belongs to. */
+const PageToken = z.object({ after: z.tuple([z.number(), z.string()]), query: z.string() });
+
+type EntryKey = [number, string];
+const keyOf = (entry: StoredLogEntry): EntryKey => [entry.timestamp.getTime(), entry.insertId];
+const compareKeys = (a: EntryKey, b: EntryKey): number => a[0] - b[0] || a[1].localeCompare(b[1]);
 
 export class CloudLogging {
   private readonly stored: StoredLogEntry[] = [];
@@ -81,6 +94,7 @@ export class CloudLogging {
   constructor(
     private readonly clock: Clock,
     private readonly compileFilter: CompileLogFilter,
+    private readonly scanBudget: number = SCAN_BUDGET,
   ) {}
 
   /** Ingests an entry (its `logName` must be `projects/PROJECT/logs/LOG_ID`). */
@@ -138,7 +152,7 @@ export class CloudLogging {
     if (compiled && !compiled.ok) throw invalidArgument(`Invalid filter: ${compiled.error}`);
 
     const query = fingerprint([[...req.resourceNames].sort().join(','), req.filter, order]);
-    let offset = 0;
+    let after: EntryKey | undefined;
     if (req.pageToken !== '') {
       const token = decodePageToken(req.pageToken);
       if (!token || token.query !== query) {
@@ -146,29 +160,39 @@ export class CloudLogging {
           'page_token: the token is invalid or does not match the other parameters of this request',
         );
       }
-      offset = token.offset;
+      after = token.after;
     }
 
     // Quota is charged to every project named, and only for requests that get this far.
     this.charge(projects);
 
     const now = this.clock.now().getTime();
-    const since = /\btimestamp\b/.test(req.filter) ? Number.NEGATIVE_INFINITY : now - DAY_MS;
-    const matching = this.stored.filter((entry) => {
-      const project = /^projects\/([^/]+)\/logs\//.exec(entry.logName)?.[1];
-      if (project === undefined || !projects.has(project)) return false;
-      if (entry.timestamp.getTime() < since) return false;
-      return compiled === undefined || (compiled.ok && compiled.matches(entry));
-    });
+    const since = /\btimestamp\b/.test(req.filter)
+      ? (earliestTimestamp(req.filter)?.getTime() ?? Number.NEGATIVE_INFINITY)
+      : now - DAY_MS;
     const descending = order === 'timestamp desc';
-    matching.sort((a, b) => {
-      const byTime = a.timestamp.getTime() - b.timestamp.getTime();
-      const ordered = byTime !== 0 ? byTime : a.insertId.localeCompare(b.insertId);
-      return descending ? -ordered : ordered;
-    });
+    const inOrder = (a: EntryKey, b: EntryKey): number => (descending ? -compareKeys(a, b) : compareKeys(a, b));
+    // What the backend walks through for this query: the projects' entries from the time bound on, in order.
+    const scanned = this.stored
+      .filter((entry) => {
+        const project = /^projects\/([^/]+)\/logs\//.exec(entry.logName)?.[1];
+        return project !== undefined && projects.has(project) && entry.timestamp.getTime() >= since;
+      })
+      .sort((a, b) => inOrder(keyOf(a), keyOf(b)));
     const size = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
-    const page = matching.slice(offset, offset + size);
-    const next = offset + size < matching.length ? encodePageToken({ offset: offset + size, query }) : '';
+    let index = after === undefined ? 0 : scanned.findIndex((entry) => inOrder(keyOf(entry), after) > 0);
+    if (index === -1) index = scanned.length;
+    const page: StoredLogEntry[] = [];
+    let budget = this.scanBudget;
+    let last: StoredLogEntry | undefined;
+    while (index < scanned.length && page.length < size && budget > 0) {
+      const entry = scanned[index] as StoredLogEntry;
+      index += 1;
+      budget -= 1;
+      last = entry;
+      if (compiled === undefined || (compiled.ok && compiled.matches(entry))) page.push(entry);
+    }
+    const next = index < scanned.length && last !== undefined ? encodePageToken({ after: keyOf(last), query }) : '';
     return { entries: page.map(renderLogEntry), nextPageToken: next };
   }
 

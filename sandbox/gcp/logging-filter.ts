@@ -99,6 +99,37 @@ export function compileLogFilter(filter: string): CompiledLogFilter {
   }
 }
 
+/**
+ * The earliest time a filter admits, from its top-level `timestamp >= "…"` (or `>`) terms: where Cloud Logging's
+ * time index lets a read start instead of at the oldest entry. Undefined when no such term bounds the whole filter
+ * (none, negated, OR-ed with a neighbour, inside parentheses) or the filter does not parse.
+ */
+export function earliestTimestamp(filter: string): Date | undefined {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(filter);
+  } catch {
+    return undefined;
+  }
+  let depth = 0;
+  let earliest: number | undefined;
+  tokens.forEach((token, index) => {
+    if (token.kind === 'lparen') depth += 1;
+    if (token.kind === 'rparen') depth -= 1;
+    if (depth !== 0 || token.kind !== 'word' || token.value !== 'timestamp') return;
+    const [op, literal, after] = [tokens[index + 1], tokens[index + 2], tokens[index + 3]];
+    const before = tokens[index - 1];
+    if (op?.kind !== 'op' || (op.op !== '>=' && op.op !== '>')) return;
+    if (literal?.kind !== 'string' && literal?.kind !== 'word') return;
+    // NOT binds tightest, then OR, then AND: a negated or OR-ed term does not bound the whole filter.
+    if (before?.kind === 'not' || before?.kind === 'minus' || before?.kind === 'or' || after?.kind === 'or') return;
+    const text = literal.value.trim();
+    const ms = RFC3339.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : NaN;
+    if (!Number.isNaN(ms)) earliest = Math.max(earliest ?? ms, ms);
+  });
+  return earliest === undefined ? undefined : new Date(earliest);
+}
+
 class FilterSyntaxError extends Error {
   constructor(
     source: string,

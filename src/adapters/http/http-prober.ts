@@ -1,10 +1,12 @@
 /**
  * `Prober` over Node's fetch (undici): one request, no retries (the checks decide what a failure means), a real
  * timeout covering the body too, the body read as text up to a limit, and the latency from the request's start to
- * the body's end. Every failure is a result (`ok: false`) with a sentence, never an exception.
+ * the body's end; the caller's signal aborts it as the timeout does (a check past its deadline). Every failure is a
+ * result (`ok: false`) with a sentence, never an exception.
  */
 import { performance } from 'node:perf_hooks';
 
+import { isAborted } from '../../deploy/checks/abortable.js';
 import type { HttpProbe, HttpProbeResult, Prober } from '../../deploy/pipeline/ports.js';
 
 /** A monotonic clock in milliseconds (`performance` by default). */
@@ -100,6 +102,11 @@ function isTimeout(error: unknown): boolean {
   return fields?.name === 'TimeoutError' || errorFields(fields?.cause)?.name === 'TimeoutError';
 }
 
+function describeAbort(signal: AbortSignal | undefined): string {
+  const message = errorFields(signal?.reason)?.message;
+  return typeof message === 'string' && message !== '' ? message : 'the request was cancelled';
+}
+
 function hasHeader(headers: Readonly<Record<string, string>>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
@@ -138,7 +145,7 @@ export function httpProber(options: HttpProberOptions = {}): Prober {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new RangeError(`maxBodyBytes: ${maxBodyBytes}`);
 
   return {
-    async request(probe: HttpProbe): Promise<HttpProbeResult> {
+    async request(probe: HttpProbe, signal?: AbortSignal): Promise<HttpProbeResult> {
       const started = clock.now();
       const elapsed = (): number => clock.now() - started;
       const fail = (error: string): HttpProbeResult => ({ ok: false, error, latencyMs: elapsed() });
@@ -147,6 +154,9 @@ export function httpProber(options: HttpProberOptions = {}): Prober {
       if (!joined.ok) return fail(joined.error);
       if (!Number.isFinite(probe.timeoutMs) || probe.timeoutMs <= 0)
         return fail(`invalid timeout ${probe.timeoutMs} ms`);
+      const aborted = (): HttpProbeResult => fail(`aborted: ${describeAbort(signal)}`);
+      if (isAborted(signal)) return aborted();
+      const timeout = AbortSignal.timeout(probe.timeoutMs);
 
       const headers: Record<string, string> = { 'user-agent': userAgent, ...probe.headers };
       let body: string | undefined;
@@ -162,7 +172,7 @@ export function httpProber(options: HttpProberOptions = {}): Prober {
           ...(body === undefined ? {} : { body }),
           // The checks judge what the service itself answered: a redirect (to a login page, say) is not followed.
           redirect: 'manual',
-          signal: AbortSignal.timeout(probe.timeoutMs),
+          signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
         });
         const read = await readLimited(response, maxBodyBytes);
         const latencyMs = elapsed();
@@ -174,6 +184,7 @@ export function httpProber(options: HttpProberOptions = {}): Prober {
           latencyMs,
         };
       } catch (error) {
+        if (isAborted(signal) && !timeout.aborted) return aborted();
         if (isTimeout(error)) return fail(`timed out after ${probe.timeoutMs} ms`);
         return fail(describeFetchFailure(error));
       }

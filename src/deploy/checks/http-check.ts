@@ -1,5 +1,6 @@
 import type { HttpProbeResult, Prober } from '../pipeline/ports.js';
 import type { HttpCheckSpec } from '../runbook/schema.js';
+import { abortReason, isAborted } from './abortable.js';
 import { formatMs } from './check-result.js';
 import { unmetJsonExpectation } from './json-expectations.js';
 
@@ -37,19 +38,31 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Calls the endpoint `samples` times, one after the other, and judges status, JSON fields and latency. */
-export async function runHttpCheck(spec: HttpCheckSpec, baseUrl: string, prober: Prober): Promise<Measurement> {
+/**
+ * Calls the endpoint `samples` times, one after the other, and judges status, JSON fields and latency. Once
+ * `signal` fires, the request in flight is aborted and no further sample is sent.
+ */
+export async function runHttpCheck(
+  spec: HttpCheckSpec,
+  baseUrl: string,
+  prober: Prober,
+  signal?: AbortSignal,
+): Promise<Measurement> {
   const bound = boundOf(spec);
   const results: Extract<HttpProbeResult, { ok: true }>[] = [];
   for (let i = 0; i < spec.samples; i++) {
-    const result = await prober.request({
-      baseUrl,
-      method: spec.method,
-      path: spec.path,
-      timeoutMs: spec.timeout,
-      ...(spec.body === undefined ? {} : { body: spec.body }),
-      ...(spec.headers === undefined ? {} : { headers: spec.headers }),
-    });
+    if (signal !== undefined && isAborted(signal)) throw abortReason(signal);
+    const result = await prober.request(
+      {
+        baseUrl,
+        method: spec.method,
+        path: spec.path,
+        timeoutMs: spec.timeout,
+        ...(spec.body === undefined ? {} : { body: spec.body }),
+        ...(spec.headers === undefined ? {} : { headers: spec.headers }),
+      },
+      signal,
+    );
     if (!result.ok) {
       return {
         ok: false,

@@ -8,8 +8,13 @@ type Parsed = ReturnType<typeof parseExposition>;
 export type Scrape = Extract<Parsed, { ok: true }> | { readonly ok: false; readonly reason: string };
 
 /** Fetches and parses an exposition; a 200 that is not one (metrics disabled) is a failure with its sentence. */
-export async function scrapeMetrics(baseUrl: string, path: string, prober: Prober): Promise<Scrape> {
-  const response = await prober.request({ baseUrl, method: 'GET', path, timeoutMs: 10_000 });
+export async function scrapeMetrics(
+  baseUrl: string,
+  path: string,
+  prober: Prober,
+  signal?: AbortSignal,
+): Promise<Scrape> {
+  const response = await prober.request({ baseUrl, method: 'GET', path, timeoutMs: 10_000 }, signal);
   if (!response.ok) return { ok: false, reason: `GET ${path} failed: ${response.error}` };
   if (response.status !== 200) return { ok: false, reason: `GET ${path} answered HTTP ${response.status}` };
   return parseExposition(response.body, response.contentType);
@@ -21,9 +26,14 @@ export async function scrapeMetrics(baseUrl: string, path: string, prober: Probe
  */
 export async function runMetricsCheck(
   spec: MetricsCheckSpec,
-  ctx: { readonly baseUrl: string; readonly prober: Prober; readonly baselines: ReadonlyMap<string, Scrape> },
+  ctx: {
+    readonly baseUrl: string;
+    readonly prober: Prober;
+    readonly baselines: ReadonlyMap<string, Scrape>;
+    readonly signal?: AbortSignal;
+  },
 ): Promise<Measurement> {
-  const scrape = await scrapeMetrics(ctx.baseUrl, spec.path, ctx.prober);
+  const scrape = await scrapeMetrics(ctx.baseUrl, spec.path, ctx.prober, ctx.signal);
   if (!scrape.ok)
     return { ok: false, measured: scrape.reason, bound: `an exposition on ${spec.path}`, detail: scrape.reason };
   const baselines = new Map<string, Extract<Scrape, { ok: true }>>();

@@ -16,7 +16,8 @@ export interface CheckRunContext {
   readonly deployStartedAt: Date;
   readonly revisionReadyAt: Date | null;
   readonly clock: Clock;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Given the check's signal, so a sleep that takes one ends at the check's deadline. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 function runStartupCheck(spec: Extract<CheckSpec, { kind: 'startup' }>, ctx: CheckRunContext): Measurement {
@@ -52,10 +53,10 @@ export async function runChecks(
   const finished = new Map<string, Promise<CheckResult>>();
   const baselines = new Map<string, Scrape>();
 
-  const measure = async (spec: CheckSpec): Promise<Measurement> => {
+  const measure = async (spec: CheckSpec, signal: AbortSignal): Promise<Measurement> => {
     switch (spec.kind) {
       case 'http':
-        return runHttpCheck(spec, ctx.baseUrl, ctx.prober);
+        return runHttpCheck(spec, ctx.baseUrl, ctx.prober, signal);
       case 'startup':
         return runStartupCheck(spec, ctx);
       case 'logs':
@@ -66,9 +67,10 @@ export async function runChecks(
           since: ctx.deployStartedAt,
           clock: ctx.clock,
           sleep: ctx.sleep,
+          signal,
         });
       case 'metrics':
-        return runMetricsCheck(spec, { baseUrl: ctx.baseUrl, prober: ctx.prober, baselines });
+        return runMetricsCheck(spec, { baseUrl: ctx.baseUrl, prober: ctx.prober, baselines, signal });
     }
   };
 
@@ -91,14 +93,15 @@ export async function runChecks(
     } else {
       for (const path of baselinesNeededBefore(checks, spec.name))
         baselines.set(`${spec.name} ${path}`, await scrapeMetrics(ctx.baseUrl, path, ctx.prober));
-      const measured = await withTimeout(
-        measure(spec).catch((error: unknown): Measurement => ({
-          ok: false,
-          measured: `error: ${error instanceof Error ? error.message : String(error)}`,
-          bound: '',
-          detail: null,
-          noData: true,
-        })),
+      const measured = await withDeadline(
+        (signal) =>
+          measure(spec, signal).catch((error: unknown): Measurement => ({
+            ok: false,
+            measured: `error: ${error instanceof Error ? error.message : String(error)}`,
+            bound: '',
+            detail: null,
+            noData: true,
+          })),
         spec.timeout,
       );
       result = {
@@ -123,22 +126,28 @@ export async function runChecks(
   return Promise.all(ordered.map((spec) => finished.get(spec.name) as Promise<CheckResult>));
 }
 
-function withTimeout(work: Promise<Measurement>, ms: number): Promise<Measurement> {
+/**
+ * The check's measurement, or "no answer" once `ms` have passed; then the check is aborted (its signal fires), so
+ * it stops sending requests and reading logs instead of running on in the background and spending the quota.
+ * Wall time on purpose: the deadline guards against a call that hangs, which moves no injected clock.
+ */
+function withDeadline(work: (signal: AbortSignal) => Promise<Measurement>, ms: number): Promise<Measurement> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<Measurement>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          ok: false,
-          measured: `no answer within ${formatMs(ms)}`,
-          bound: `within ${formatMs(ms)}`,
-          detail: null,
-          noData: true,
-        }),
-      ms,
-    );
+    timer = setTimeout(() => {
+      // Resolved before the abort, so the race is won by the timeout, not by the abort's own error.
+      resolve({
+        ok: false,
+        measured: `no answer within ${formatMs(ms)}`,
+        bound: `within ${formatMs(ms)}`,
+        detail: null,
+        noData: true,
+      });
+      controller.abort(new Error(`the check's deadline (${formatMs(ms)}) passed`));
+    }, ms);
   });
-  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), timedOut]).finally(() => clearTimeout(timer));
 }
 
 function topologicalOrder(checks: readonly CheckSpec[]): CheckSpec[] {

@@ -264,16 +264,37 @@ export interface CloudRunPort {
 // ---------------------------------------------------------------- Cloud Logging
 
 export interface LogEntry {
+  /** Unique among the entries of a timestamp: what tells apart entries already read from new ones. */
+  readonly insertId: string;
   readonly timestamp: Date;
   readonly severity: string;
   readonly text: string;
   readonly httpStatus: number | null;
 }
 
+/** Where a read of a revision's logs stopped: the newest entry read, so the next read starts after it. */
+export interface LogCursor {
+  readonly timestamp: Date;
+  /** The ids of the entries read at `timestamp` (several entries may share one), skipped by the next read. */
+  readonly insertIds: readonly string[];
+}
+
+/** One read of a revision's logs. */
+export interface LogsRead {
+  /** New entries since the cursor given, oldest first. */
+  readonly entries: readonly LogEntry[];
+  /** Give it to the next read to get only newer entries (the cursor given when nothing was read). */
+  readonly cursor: LogCursor | null;
+  /** The read stopped at its budget (entries or requests), not at the end: more entries may be waiting. */
+  readonly more: boolean;
+}
+
 export interface LogsPort {
   /**
    * Entries of one revision since a time (resource.type="cloud_run_revision", service_name, revision_name and a
-   * timestamp clause are always in the filter), oldest first, at most `limit`.
+   * timestamp clause are always in the filter), oldest first, at most `limit`, after `cursor` when given. Several
+   * requests may be made, within the adapter's budget; a refusal of the first is `rate_limited`. Stops issuing
+   * requests, and rejects with the signal's reason, once `signal` fires.
    */
   entriesOfRevision(input: {
     readonly service: ServiceLocation;
@@ -281,7 +302,9 @@ export interface LogsPort {
     readonly since: Date;
     readonly extraFilter?: string;
     readonly limit: number;
-  }): Promise<readonly LogEntry[]>;
+    readonly cursor?: LogCursor | null;
+    readonly signal?: AbortSignal;
+  }): Promise<LogsRead>;
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -306,5 +329,6 @@ export type HttpProbeResult =
   | { readonly ok: false; readonly error: string; readonly latencyMs: number };
 
 export interface Prober {
-  request(probe: HttpProbe): Promise<HttpProbeResult>;
+  /** Sends the probe; when `signal` fires, an in-flight request is aborted and answered `ok: false`. */
+  request(probe: HttpProbe, signal?: AbortSignal): Promise<HttpProbeResult>;
 }
