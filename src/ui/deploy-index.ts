@@ -3,6 +3,7 @@
  * (the seed runbook's step 5). Pure: the file's text in, the new text out. Whatever people wrote around the table
  * is kept byte for byte; only the new row is added.
  */
+import { escapeMarkdown } from './escape.js';
 
 export interface DeployIndexRow {
   /** YYYY-MM-DD. */
@@ -21,15 +22,13 @@ export const DEPLOY_INDEX_COLUMNS = ['Date', 'Révision', 'Image Tag', 'Descript
 const TITLE = '# Historique des déploiements';
 const INTRO = 'Une ligne par déploiement, la plus récente en premier. Tenu à jour par Liftoff.';
 
-/** A cell's text on one line, its pipes escaped so they cannot end the cell. */
+/**
+ * A cell's text on one line, through the one markdown escaper: secrets redacted, line breaks made spaces, markup
+ * and pipes escaped (with the backslashes before them, which GitHub would otherwise read as escaping the pipe) so
+ * the text can neither end the cell nor fake a link or a heading.
+ */
 export function escapeTableCell(text: string): string {
-  return (
-    text
-      .replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')
-      .trim()
-      // GitHub reads `\\|` as an escaped backslash and then a cell border: double any backslashes before a pipe.
-      .replace(/(\\*)\|/g, (_match, slashes: string) => `${slashes}${slashes}\\|`)
-  );
+  return escapeMarkdown(text, { maxLength: 500 });
 }
 
 /** Characters that would end a link destination or a cell, percent-encoded. */
@@ -44,7 +43,7 @@ function rowLine(row: DeployIndexRow): string {
   const date =
     row.logPath === undefined || row.logPath.trim() === ''
       ? dateText
-      : `[${dateText.replace(/[[\]]/g, '\\$&')}](${linkDestination(row.logPath)})`;
+      : `[${dateText}](${linkDestination(row.logPath)})`;
   const cells = [date, ...[row.revision, row.tag, row.description, row.status].map(escapeTableCell)];
   return `| ${cells.join(' | ')} |`;
 }

@@ -5,6 +5,8 @@ import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
 import type { TrafficMoveRecord } from '../deploy/rollback.js';
 import { describeTraffic } from '../deploy/traffic.js';
+import { escapeMarkdown } from './escape.js';
+import { secretEnvValues } from './redact.js';
 
 export interface DeployLogFacts {
   readonly date: Date;
@@ -31,14 +33,28 @@ export interface DeployLogFacts {
   /** `HH:MM:SS UTC  state` lines from the run's journal. */
   readonly timeline: readonly string[];
   readonly durationMs: number | null;
+  /** Values hidden wherever they appear (the plaintext env values the deploy set), beside the known secret shapes. */
+  readonly secrets?: readonly string[];
 }
 
 const ICON: Record<CheckResult['outcome'], string> = { pass: '✅', fail: '❌', no_data: '❌', skipped: '⏭️' };
 
-function checkLine(c: CheckResult): string {
+type Text = (text: string) => string;
+
+function checkLine(c: CheckResult, md: Text): string {
   const icon = c.outcome === 'pass' ? ICON.pass : c.severity === 'advisory' ? '⚠️' : ICON[c.outcome];
-  const bound = c.bound === '' ? '' : ` (attendu : ${c.bound})`;
-  return `- ${icon} ${c.name}${c.severity === 'advisory' ? ' (indicatif)' : ''} : ${c.measured}${bound}`;
+  const bound = c.bound === '' ? '' : ` (attendu : ${md(c.bound)})`;
+  return `- ${icon} ${md(c.name)}${c.severity === 'advisory' ? ' (indicatif)' : ''} : ${md(c.measured)}${bound}`;
+}
+
+/** What may stand in a shell command inside a code fence: no backslash escaping exists there, so nothing else. */
+const SHELL_WORD = /^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/;
+
+/** A URL for a link destination or as text: characters that would end it, or start markup, percent-encoded. */
+function safeUrl(url: string): string {
+  return url
+    .trim()
+    .replace(/[\s()<>|\\[\]`*_~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** The `gcloud` command that puts the previous revision back, as the team's runbook writes it. */
@@ -46,38 +62,48 @@ export function rollbackCommand(
   facts: Pick<DeployLogFacts, 'service' | 'region' | 'project' | 'previousRevision'>,
 ): string {
   if (facts.previousRevision === null) return `# aucune révision précédente : rien à restaurer`;
+  // The names come from the runbook and from Cloud Run: one that is not a plain word could close the code fence.
+  if (![facts.service, facts.previousRevision, facts.region, facts.project].every((word) => SHELL_WORD.test(word)))
+    return `# nom de service ou de révision illisible : voir la console Cloud Run`;
   return `gcloud run services update-traffic ${facts.service} \\\n  --to-revisions ${facts.previousRevision}=100 \\\n  --region ${facts.region} --project ${facts.project}`;
 }
 
-/** Markdown has no escaping for `{{`: a value is inserted as text, and values never reintroduce placeholders. */
+/**
+ * Markdown has no escaping for `{{`: a value is inserted as text, and values never reintroduce placeholders. Every
+ * value from outside (log lines, check results, failure messages, journal details, runbook text, ids) goes through
+ * the one markdown escaper, which redacts secrets first: the log is committed, and git history keeps it forever.
+ */
 export function renderDeployLog(template: string, facts: DeployLogFacts): string {
+  const md: Text = (text) => escapeMarkdown(text, { secrets: facts.secrets ?? [] });
+  const list = (items: readonly string[], none: string): string =>
+    items.length === 0 ? none : items.map((item) => `- ${md(item)}`).join('\n');
   const values: Record<string, string> = {
     date: facts.date.toISOString().slice(0, 10),
-    tag: facts.tag,
-    revision: facts.revision,
-    image: facts.image,
-    changes: facts.changes.length === 0 ? '- (aucun)' : facts.changes.map((c) => `- ${c}`).join('\n'),
-    checks: facts.checks.length === 0 ? '- (aucun contrôle)' : facts.checks.map(checkLine).join('\n'),
-    metrics: facts.metrics.length === 0 ? '- (pas de données)' : facts.metrics.map((m) => `- ${m}`).join('\n'),
-    trafficBefore: describeTraffic(facts.trafficBefore),
-    trafficAfter: describeTraffic(facts.trafficAfter),
-    issues: facts.issues.length === 0 ? '- Aucune' : facts.issues.map((i) => `- ${i}`).join('\n'),
+    tag: md(facts.tag),
+    revision: md(facts.revision),
+    image: md(facts.image),
+    changes: list(facts.changes, '- (aucun)'),
+    checks: facts.checks.length === 0 ? '- (aucun contrôle)' : facts.checks.map((c) => checkLine(c, md)).join('\n'),
+    metrics: list(facts.metrics, '- (pas de données)'),
+    trafficBefore: md(describeTraffic(facts.trafficBefore)),
+    trafficAfter: md(describeTraffic(facts.trafficAfter)),
+    issues: list(facts.issues, '- Aucune'),
     rollbackCommand: rollbackCommand(facts),
     outcome: { succeeded: 'promu', rolled_back: 'annulé (rollback automatique)', failed: 'échoué' }[facts.outcome],
-    runId: facts.runId,
-    requester: facts.requesterId,
-    approver: facts.approverId ?? '',
-    thread: facts.threadUrl ?? '(indisponible)',
-    deployedBy: facts.requesterId,
-    approvedBy: facts.approverId ?? '(personne)',
-    timeline: facts.timeline.length === 0 ? '- (aucune)' : facts.timeline.map((t) => `- ${t}`).join('\n'),
+    runId: md(facts.runId),
+    requester: md(facts.requesterId),
+    approver: md(facts.approverId ?? ''),
+    thread: facts.threadUrl === null ? '(indisponible)' : safeUrl(facts.threadUrl),
+    deployedBy: md(facts.requesterId),
+    approvedBy: facts.approverId === null ? '(personne)' : md(facts.approverId),
+    timeline: list(facts.timeline, '- (aucune)'),
     duration: facts.durationMs === null ? 'inconnue' : formatDuration(facts.durationMs),
   };
   const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
   const footer = [
     '',
     '---',
-    `_Liftoff ${facts.runId} · ${values.outcome} · demandé par ${facts.requesterId}${facts.approverId === null ? '' : `, approuvé par ${facts.approverId}`}${facts.threadUrl === null ? '' : ` · [fil Slack](${facts.threadUrl})`}_`,
+    `_Liftoff ${values.runId} · ${values.outcome} · demandé par ${values.requester}${facts.approverId === null ? '' : `, approuvé par ${values.approver}`}${facts.threadUrl === null ? '' : ` · [fil Slack](${safeUrl(facts.threadUrl)})`}_`,
     '',
   ].join('\n');
   return `${body.trimEnd()}\n${footer}`;
@@ -185,6 +211,7 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
       `${input.now.toISOString().slice(11, 19)}  ${input.outcome}`,
     ],
     durationMs: input.now.getTime() - first.getTime(),
+    secrets: secretEnvValues(runbook.deploy.env),
   });
   const logPath = deployLogPath(spec.path, { date: input.now, runbook: runbook.name, tag: data.tag.next });
   const directory = logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '';

@@ -3,6 +3,7 @@ import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { FinalReport, ProgressView, StepReport } from '../deploy/pipeline/thread-reporter.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { utcTime } from './format.js';
+import { redact } from './redact.js';
 import type { SlackMessage } from './plan-message.js';
 import { repromoteActions } from './rollback-message.js';
 
@@ -86,7 +87,8 @@ export function stepMessage(report: StepReport): SlackMessage {
     text.length > SECTION_LIMIT
       ? `${text.slice(0, SECTION_LIMIT - 80)}…\n_(cut: the rest is in the deploy log)_`
       : text;
-  return { text: truncate(`${report.title}`, 300), blocks: [section(cut)] };
+  // The notification text is shown raw by Slack's clients: it is redacted like the blocks.
+  return { text: truncate(redact(report.title), 300), blocks: [section(cut)] };
 }
 
 /** The last reply: the requester is mentioned with the outcome and where to look. */
