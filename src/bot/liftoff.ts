@@ -30,6 +30,7 @@ import { registerHandlers } from '../handlers/register.js';
 import { createBotMetrics, type BotMetrics } from './bot-metrics.js';
 import type { Config, SlackConfig } from './config.js';
 import { LiftoffHttpReceiver, type RouteHandler } from './http-receiver.js';
+import { catalogSecrets, redactingLogger, redactingReporter } from './redaction.js';
 
 export interface LiftoffOptions {
   readonly config: Config;
@@ -103,8 +104,11 @@ function opsRoutes(metrics: BotMetrics, catalog: RunbookCatalog): RouteHandler {
 export async function startLiftoff(options: LiftoffOptions): Promise<RunningLiftoff> {
   const { config, slack } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? defaultLogger();
+  let secrets: readonly string[] = [];
+  // Every line, Bolt's and the WebClient's included, is redacted: known token shapes and the runbooks' env values.
+  const logger = redactingLogger(options.logger ?? defaultLogger(), () => secrets);
   const catalog = await loadRunbooks({ dir: config.runbooksDir, env: config.runbookEnv });
+  secrets = catalogSecrets(catalog);
   for (const invalid of catalog.invalid)
     logger.warn(`runbook ${invalid.file} is invalid:\n  ${formatRunbookErrors(invalid).join('\n  ')}`);
   for (const loaded of catalog.runbooks)
@@ -135,7 +139,9 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           logger,
           ...(options.githubMode === undefined ? {} : { githubMode: options.githubMode }),
         }));
-  const reporter = slackThreadReporter(client, { clock, logger, sleep });
+  const reporter = redactingReporter(slackThreadReporter(client, { clock, logger, sleep }), (run) =>
+    catalogSecrets(catalog, run.runbook),
+  );
   const pipeline =
     cloud === undefined
       ? undefined
