@@ -20,6 +20,11 @@ export interface EmergenceFaults {
   metricsDisabled?: boolean | undefined;
   /** `process_resident_memory_bytes` reports this value (e.g. 2.5 GiB, over the runbook's 2Gi). */
   memoryBytes?: number | undefined;
+  /**
+   * `GET /api/health` also logs this line at ERROR, as a service that prints a credential in an error message would:
+   * the logs check then quotes it, so the line travels to the thread and the deploy log.
+   */
+  errorLogLine?: string | undefined;
 }
 
 /** The exception type recorded when `analyzeFails` is `true`. */

@@ -366,6 +366,7 @@ class EmergenceApp {
   // GET /api/health — checks nothing, like the real one.
 
   #health(): Promise<Reply> {
+    if (this.#faults.errorLogLine !== undefined) this.#log('backend.main', 'ERROR', this.#faults.errorLogLine);
     if (this.#faults.unhealthy) {
       this.#log('backend.main', 'ERROR', 'Health check failed: Database connection is not available');
       return Promise.resolve(json(503, { detail: 'Service Unavailable' }));
