@@ -67,16 +67,18 @@ export async function uploadFile(client: Pick<WebClient, 'filesUploadV2'>, file:
   // The library would ask Slack for a zero-length upload, which Slack refuses with a vaguer `missing_argument`.
   if (file.bytes.length === 0)
     throw new FileUploadError('empty_file', `${file.filename} is empty: Slack takes no empty file`);
+  const upload = {
+    file: file.bytes,
+    filename: file.filename,
+    channel_id: file.channelId,
+    ...(file.title === undefined ? {} : { title: file.title }),
+    ...(file.initialComment === undefined ? {} : { initial_comment: file.initialComment }),
+  };
   let response: unknown;
   try {
-    response = await client.filesUploadV2({
-      file: file.bytes,
-      filename: file.filename,
-      channel_id: file.channelId,
-      ...(file.title === undefined ? {} : { title: file.title }),
-      ...(file.threadTs === undefined ? {} : { thread_ts: file.threadTs }),
-      ...(file.initialComment === undefined ? {} : { initial_comment: file.initialComment }),
-    });
+    response = await (file.threadTs === undefined
+      ? client.filesUploadV2(upload)
+      : client.filesUploadV2({ ...upload, thread_ts: file.threadTs }));
   } catch (error) {
     throw uploadFailure(error);
   }
