@@ -36,6 +36,11 @@ export interface SendOptions {
   /** Leaves out `X-Slack-Signature` (the timestamp header is still sent). */
   readonly omitSignature?: boolean;
   readonly triggerId?: string;
+  /**
+   * Sends a click on someone else's ephemeral message, which Slack itself never delivers: a forged request, as
+   * someone holding the signing secret could send, for tests of what Liftoff does with one.
+   */
+  readonly forgeEphemeralClick?: boolean;
 }
 
 export interface SentResponse {
@@ -190,7 +195,11 @@ export function createSlackRequestSender(options: SlackRequestSenderOptions): Sl
       if (emulator !== undefined && ephemeral === undefined && (message === undefined || message.deleted))
         throw new Error(`no message ${input.messageTs} in ${input.channelId}: Slack cannot send an action from it`);
       // Slack shows an ephemeral message to its one recipient only: nobody else can click it.
-      if (ephemeral !== undefined && (ephemeral.user !== input.userId || ephemeral.deleted))
+      if (
+        ephemeral !== undefined &&
+        opts.forgeEphemeralClick !== true &&
+        (ephemeral.user !== input.userId || ephemeral.deleted)
+      )
         throw new Error(
           `${input.userId} cannot click the ephemeral message ${input.messageTs}: Slack shows it to ${ephemeral.user} alone${ephemeral.deleted ? ', and it was deleted' : ''}`,
         );

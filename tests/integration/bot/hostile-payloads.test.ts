@@ -208,8 +208,12 @@ describe('signed hostile payloads get a fast, clean answer and change nothing', 
         ...(keep === undefined ? {} : { keep }),
       });
     };
+    // The outsider's clicks on the deployer's ephemeral messages are forged: Slack would never deliver them.
     const click = (actionId: string, message: { channel: string; ts: string }) =>
-      w.sender.blockAction({ actionId, userId: USERS.outsider, channelId: message.channel, messageTs: message.ts });
+      w.sender.blockAction(
+        { actionId, userId: USERS.outsider, channelId: message.channel, messageTs: message.ts },
+        { forgeEphemeralClick: true },
+      );
 
     // A deploy whose revision never becomes Ready: rolling back to it offers Redeploy of the last good image.
     w.gcp.faults.revisionNeverReady('The user-provided container failed the configured startup probe checks.');
