@@ -37,7 +37,8 @@ export function gcloudScalingCommand(service: ServiceLocation, scaling: ServiceS
   return `${base} --scaling=auto --min=${scaling.minInstances} --max=${scaling.maxInstances ?? 100}`;
 }
 
-const whoCan = (ids: readonly string[]): string => (ids.length === 0 ? 'nobody: the runbook lists no approvers (access.approvers)' : ids.map(mention).join(', '));
+const whoCan = (ids: readonly string[]): string =>
+  ids.length === 0 ? 'nobody: the runbook lists no approvers (access.approvers)' : ids.map(mention).join(', ');
 
 /**
  * The request, posted in the channel: who asks, what a stop does, the danger button (with Slack's confirm dialog)

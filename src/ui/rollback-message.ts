@@ -237,7 +237,10 @@ export function rollbackReply(
     case 'invalid_runbook':
       return runbookChoiceReply(result);
     case 'forbidden': {
-      const who = result.decision.whoCan.length === 0 ? 'nobody: the runbook lists no approvers (access.approvers)' : result.decision.whoCan.map(mention).join(', ');
+      const who =
+        result.decision.whoCan.length === 0
+          ? 'nobody: the runbook lists no approvers (access.approvers)'
+          : result.decision.whoCan.map(mention).join(', ');
       if (result.role === 'deploy') return say(`:no_entry: Only deployers may roll back. Who can: ${who}.`);
       return say(
         result.decision.reason === 'own_request'
