@@ -640,9 +640,9 @@ describe('validateRunbook: warnings', () => {
     [
       'no approvers',
       { 'access.approvers': '' },
-      /^access\.approvers: empty, so anyone in the channel may approve \(but not the requester\)/,
+      /^access\.approvers: empty, so nobody may approve .*\(Liftoff fails closed\)/,
     ],
-    ['no approvers and self-approval', { 'access.approvers': [], 'access.selfApproval': true }, /even the requester/],
+    ['no approvers and self-approval', { 'access.approvers': [], 'access.selfApproval': true }, /nobody may approve/],
     [
       'a log path every deploy writes',
       { deployLog: { path: 'docs/deploy.md', template: 'x.md' } },
