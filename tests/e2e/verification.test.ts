@@ -13,10 +13,11 @@ describe('verification: every check of the seed runbook, measured, before any tr
     const run = await w.deployAndWait();
     expect(run.state).toBe('rolled_back');
     const thread = await w.threadText();
-    expect(thread).toMatch(/cache-hit: HTTP 200 · p95 1[89]\d ms over 5/);
+    // 180 ms of emulated latency plus what a loaded 2-core machine adds: never under the 100 ms bound.
+    expect(thread).toMatch(/cache-hit: HTTP 200 · p95 (1[89]|2[0-4])\d ms over 5/);
     expect(thread).toContain('p95 &lt; 100 ms over 5');
     expect((run.data as { failure?: { message: string } }).failure?.message).toMatch(
-      /check cache-hit failed: measured HTTP 200 · p95 1[89]\d ms/,
+      /check cache-hit failed: measured HTTP 200 · p95 (1[89]|2[0-4])\d ms/,
     );
   });
 
