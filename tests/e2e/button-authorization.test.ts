@@ -46,6 +46,29 @@ async function craftedClick(w: World, input: { actionId: string; value: string; 
   );
 }
 
+/** A deploy rolled back by a slow cache hit, and the thread's final reply with its Re-promote button. */
+async function rolledBackDeploy(w: World) {
+  w.newRevisionFaults = { slowCacheHitMs: 180 };
+  const failed = await w.deployAndWait();
+  expect(failed.state).toBe('rolled_back');
+  const final = await waitFor(
+    () => w.emulator.messages.find((m) => m.thread_ts === failed.messageTs && hasAction(m.blocks, 'liftoff_repromote')),
+    'the Re-promote button',
+    10_000,
+  );
+  return { failed, final };
+}
+
+/** `/deploy unlock phase3` as the approver. */
+function unlock(w: World) {
+  return w.sender.slashCommand({
+    command: '/deploy',
+    text: 'unlock phase3',
+    userId: USERS.approver,
+    channelId: CHANNEL,
+  });
+}
+
 describe('every button checks who clicks, and acts only while what it was offered for holds', () => {
   let w: World;
   afterAll(async () => {
@@ -54,24 +77,11 @@ describe('every button checks who clicks, and acts only while what it was offere
 
   it('refuses an outsider on every button, with real and crafted values, and changes nothing', async () => {
     w = await startWorld();
-    w.newRevisionFaults = { slowCacheHitMs: 180 };
-    const failed = await w.deployAndWait();
-    expect(failed.state).toBe('rolled_back');
+    const { failed, final } = await rolledBackDeploy(w);
     const candidate = (failed.data as { deploy: { revision: string } }).deploy.revision;
-    const final = await waitFor(
-      () =>
-        w.emulator.messages.find((m) => m.thread_ts === failed.messageTs && hasAction(m.blocks, 'liftoff_repromote')),
-      'the Re-promote button',
-      10_000,
-    );
 
     // A new request (refused: the service is frozen) is not needed; a plan is: unlock first as the approver.
-    await w.sender.slashCommand({
-      command: '/deploy',
-      text: 'unlock phase3',
-      userId: USERS.approver,
-      channelId: CHANNEL,
-    });
+    await unlock(w);
     await waitFor(
       () => w.ephemeralTextsFor(USERS.approver).find((t) => /unlock/i.test(t)),
       'the unlock answer',
@@ -147,15 +157,7 @@ describe('Re-promote acts only while its rollback freeze holds', () => {
 
   it('is refused after the freeze was lifted and a newer deploy promoted, and leaves another freeze alone', async () => {
     w = await startWorld();
-    w.newRevisionFaults = { slowCacheHitMs: 180 };
-    const failed = await w.deployAndWait();
-    expect(failed.state).toBe('rolled_back');
-    const final = await waitFor(
-      () =>
-        w.emulator.messages.find((m) => m.thread_ts === failed.messageTs && hasAction(m.blocks, 'liftoff_repromote')),
-      'the Re-promote button',
-      10_000,
-    );
+    const { final } = await rolledBackDeploy(w);
     const repromote = () =>
       w.sender.blockAction({
         actionId: 'liftoff_repromote',
@@ -165,12 +167,7 @@ describe('Re-promote acts only while its rollback freeze holds', () => {
       });
 
     // A /deploy lock replaces the rollback's freeze: the button names it and leaves it.
-    await w.sender.slashCommand({
-      command: '/deploy',
-      text: 'unlock phase3',
-      userId: USERS.approver,
-      channelId: CHANNEL,
-    });
+    await unlock(w);
     await waitFor(() => w.ephemeralTextsFor(USERS.approver).find((t) => /unlock/i.test(t)), 'the unlock', 10_000);
     await w.sender.slashCommand({
       command: '/deploy',
@@ -194,12 +191,7 @@ describe('Re-promote acts only while its rollback freeze holds', () => {
     expect((await w.liftoff.store.getLock(SERVICE_KEY, w.clock.now()))?.ownerId).toBe(manual?.ownerId);
 
     // Lifted, then a newer deploy promoted: the old button must not put the failed candidate back.
-    await w.sender.slashCommand({
-      command: '/deploy',
-      text: 'unlock phase3',
-      userId: USERS.approver,
-      channelId: CHANNEL,
-    });
+    await unlock(w);
     await waitFor(
       async () => ((await w.liftoff.store.getLock(SERVICE_KEY, w.clock.now())) === undefined ? true : undefined),
       'the manual lock lifted',
