@@ -14,8 +14,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import { z } from 'zod';
 
 import type { CloudLogging } from './cloud-logging.js';
@@ -33,11 +35,14 @@ import {
   type UnaryHandler,
 } from './rpc.js';
 import {
+  applyMaskedFields,
   formatViolations,
   isScaledToZero,
   LATEST,
   normalizeServiceScaling,
+  resolveUpdateMask,
   REVISION,
+  revisionConfiguration,
   ServiceInput,
   TemplateInput,
   validateServiceId,
@@ -70,6 +75,8 @@ interface RevisionRecord {
   readonly createTime: Date;
   /** The template it was created from, with its name filled in and defaults applied. */
   readonly template: TemplateInput;
+  /** The service it was created with (`revisionConfiguration`), which a template naming it must match. */
+  readonly configuration: string;
   readonly forcedFailure: PendingRevisionFailure | undefined;
   state: 'pending' | 'ready' | 'failed';
   conditions: Condition[];
@@ -166,6 +173,23 @@ export interface SeededService {
   readonly name: string;
   readonly uri: string;
   readonly revisions: readonly string[];
+}
+
+const require = createRequire(import.meta.url);
+// The descriptors the client ships: the same field names the real server reads an update mask against.
+const SERVICE_TYPE = protobuf.Root.fromJSON(
+  require('@google-cloud/run/build/protos/protos.json') as protobuf.INamespace,
+).lookupType('google.cloud.run.v2.Service');
+
+/** The fields (decoded names) of the message `keys` leads to from Service; undefined past a scalar, list or map. */
+function serviceFieldsAt(keys: readonly string[]): ReadonlySet<string> | undefined {
+  let type: protobuf.Type = SERVICE_TYPE;
+  for (const key of keys) {
+    const field = type.fields[key]?.resolve();
+    if (!field || field.repeated || field.map || !(field.resolvedType instanceof protobuf.Type)) return undefined;
+    type = field.resolvedType;
+  }
+  return new Set(Object.keys(type.fields));
 }
 
 const UpdateServiceRequest = z.object({
@@ -440,7 +464,10 @@ export class CloudRun {
       return this.create(project, region, id, req.service, req.validateOnly);
     }
 
-    const merged = this.applyUpdateMask(existing.spec, req.service, req.updateMask?.paths ?? []);
+    const masked = resolveUpdateMask(req.updateMask?.paths ?? [], serviceFieldsAt);
+    const merged = masked === null ? req.service : applyMaskedFields(existing.spec, req.service, masked);
+    // Only a template the update applies can name a revision: one left out by the mask is the current one.
+    const templateSent = masked === null || masked.some((path) => path[0] === 'template');
     const spec = this.normalizeService(merged);
     const problems: Violation[] = [
       ...validateServiceMetadata(spec),
@@ -458,23 +485,19 @@ export class CloudRun {
     }
 
     const template = spec.template ?? this.impossible('template checked above');
-    const templateChanged = canonicalJson(template) !== canonicalJson(existing.spec.template);
+    const reused = templateSent && template.revision !== '' ? existing.revisions.get(template.revision) : undefined;
     let revisionTemplate: TemplateInput | undefined;
-    if (templateChanged) {
-      const name = template.revision || this.autoRevisionName(existing);
-      const candidate = this.normalizeTemplate({ ...template, revision: name });
-      const reused = existing.revisions.get(name);
-      if (reused) {
-        if (canonicalJson(candidate) !== canonicalJson(reused.template)) {
-          throw new RpcError(
-            GrpcStatus.ALREADY_EXISTS,
-            `Revision named '${name}' with different configuration already exists.`,
-          );
-        }
-      } else {
-        this.assertRevisionNameFree(project, region, name, existing);
-        revisionTemplate = candidate;
+    if (reused) {
+      if (revisionConfiguration(spec) !== reused.configuration) {
+        throw new RpcError(
+          GrpcStatus.ALREADY_EXISTS,
+          `Revision named '${reused.name}' with different configuration already exists.`,
+        );
       }
+    } else if (canonicalJson(template) !== canonicalJson(existing.spec.template)) {
+      const name = template.revision || this.autoRevisionName(existing);
+      this.assertRevisionNameFree(project, region, name, existing);
+      revisionTemplate = this.normalizeTemplate({ ...template, revision: name });
     }
     this.assertSecretsExist(project, template);
     if (req.validateOnly) return this.doneOperation(project, region, spec);
@@ -487,18 +510,6 @@ export class CloudRun {
       ? this.addRevision(existing, revisionTemplate, this.deps.faults.takeRevisionFailure())
       : undefined;
     return this.startRollout(existing, revision);
-  }
-
-  private applyUpdateMask(current: ServiceInput, requested: ServiceInput, paths: readonly string[]): ServiceInput {
-    if (paths.length === 0 || paths.includes('*')) return requested;
-    const merged: ServiceInput = { ...current, etag: requested.etag };
-    for (const path of paths) {
-      const field = path.split('.')[0] ?? path;
-      const key = field.replace(/_([a-z])/g, (_whole, letter: string) => letter.toUpperCase());
-      if (!(key in requested)) throw invalidArgument(`update_mask: unknown field "${path}"`);
-      merged[key] = requested[key];
-    }
-    return merged;
   }
 
   private startRollout(service: ServiceRecord, revision: RevisionRecord | undefined): OperationMessage {
@@ -689,6 +700,7 @@ export class CloudRun {
     forcedFailure: PendingRevisionFailure | undefined,
   ): RevisionRecord {
     const now = this.deps.clock.now();
+    const normalized = this.normalizeTemplate(template);
     const revision: RevisionRecord = {
       name: template.revision,
       uid: randomUUID(),
@@ -696,7 +708,8 @@ export class CloudRun {
       generation: service.generation,
       createTime: now,
       updateTime: now,
-      template: this.normalizeTemplate(template),
+      template: normalized,
+      configuration: revisionConfiguration({ ...service.spec, template: normalized }),
       forcedFailure,
       state: 'pending',
       conditions: [

@@ -29,7 +29,7 @@
 import { z } from 'zod';
 
 import { parseImageReference } from './registry.js';
-import { DurationMessage, durationSeconds } from './wire.js';
+import { canonicalJson, DurationMessage, durationSeconds } from './wire.js';
 
 export const MAX_REQUEST_TIMEOUT_SECONDS = 3600;
 export const RESERVED_ENV_NAMES = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'] as const;
@@ -416,4 +416,83 @@ export function validateTraffic(serviceId: string, traffic: readonly TrafficTarg
     });
   }
   return violations;
+}
+
+/**
+ * An UpdateServiceRequest's `update_mask`, as Cloud Run reads it: each path is a dot-separated list of proto field
+ * names (`traffic`, `scaling.manual_instance_count`) of google.cloud.run.v2.Service, given here as the field names
+ * of the decoded message (camelCase). A path that names no field is ignored, and a mask left with no path is no mask:
+ * the whole service is applied, as `*` asks. That is what Cloud Run did with the JSON spelling
+ * `scaling.minInstanceCount` (googleapis/google-cloud-python#14259: the whole read-back service was applied and
+ * refused for its revision name) and with `scaling.manualInstanceCount` on a worker pool
+ * (temporalio/temporal-auto-scaled-workers#77: "Cloud Run silently ignores an unknown mask path and applies the
+ * sparse WorkerPool wholesale"). `fieldsOf` gives the fields of the message a path of keys leads to (undefined when
+ * it leads to no singular message). Null: the whole service.
+ */
+export function resolveUpdateMask(
+  paths: readonly string[],
+  fieldsOf: (messagePath: readonly string[]) => ReadonlySet<string> | undefined,
+): string[][] | null {
+  if (paths.length === 0 || paths.includes('*')) return null;
+  const known: string[][] = [];
+  for (const path of paths) {
+    const keys: string[] = [];
+    let ok = true;
+    for (const segment of path.split('.')) {
+      const fields = fieldsOf(keys);
+      const key = segment.replace(/_([a-z0-9])/g, (_whole, letter: string) => letter.toUpperCase());
+      // Proto field names are lower snake case: a camelCase segment is not one of them.
+      if (!/^[a-z][a-z0-9_]*$/.test(segment) || fields?.has(key) !== true) {
+        ok = false;
+        break;
+      }
+      keys.push(key);
+    }
+    if (ok) known.push(keys);
+  }
+  return known.length === 0 ? null : known;
+}
+
+/** `current` with the value at each of `paths` taken from `requested` (absent there: absent in the result). */
+export function applyMaskedFields(
+  current: Readonly<Record<string, unknown>>,
+  requested: Readonly<Record<string, unknown>>,
+  paths: readonly (readonly string[])[],
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const path of paths) {
+    let target = merged;
+    let source: unknown = requested;
+    for (const [depth, key] of path.entries()) {
+      const from = isRecord(source) ? source[key] : undefined;
+      if (depth === path.length - 1) {
+        if (from === undefined) delete target[key];
+        else target[key] = from;
+        break;
+      }
+      const next = target[key];
+      const copy: Record<string, unknown> = isRecord(next) ? { ...next } : {};
+      target[key] = copy;
+      target = copy;
+      source = from;
+    }
+  }
+  return merged;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What Cloud Run compares when a template names a revision that exists: the service as the update would leave it
+ * (etag aside) against the one the revision was created from. Cloud Run refuses the update with ALREADY_EXISTS
+ * ("Revision named '…' with different configuration already exists.") unless they are the same, and it did even
+ * when the template was the one read back and only the traffic (googleapis/google-cloud-python#11870) or only the
+ * service-level scaling (googleapis/google-cloud-python#14259) changed: the name stands for the whole configuration
+ * it was created with, and a revision is never created twice (hashicorp/terraform-provider-google#9438). A replay
+ * of the very request that created it is accepted and creates nothing.
+ */
+export function revisionConfiguration(service: ServiceInput): string {
+  return canonicalJson({ ...service, etag: '' });
 }

@@ -1,10 +1,13 @@
 /**
  * `CloudRunPort` over Cloud Run Admin v2 (`@google-cloud/run`).
  *
- * Every update is a read-modify-write of the whole Service: the current service is read, only what the caller
- * changes is changed (the template of a new revision, or the traffic), and it is sent back with the etag the
- * CALLER read, so a change someone else made in between is a conflict and never overwritten. The full traffic
- * list is always sent (Cloud Run keeps a pinned split until traffic is moved explicitly).
+ * A deploy is a read-modify-write of the whole Service: the current service is read, the template of the new
+ * revision (under a new name) and the traffic are changed, and it is sent back. Moving traffic and scaling send only
+ * that field under an update mask, never the service read back: its template names an existing revision, and
+ * Cloud Run refuses such an update with ALREADY_EXISTS (see `trafficUpdate` in run-template.ts for the sources).
+ * Every update carries the etag the CALLER read, so a change someone else made in between is a conflict and never
+ * overwritten. The full traffic list is always sent (Cloud Run keeps a pinned split until traffic is moved
+ * explicitly).
  *
  * The long-running operation is polled here with GetOperation until the caller's deadline: `op.promise()` has
  * no total deadline of its own (FACTS.md).
@@ -25,9 +28,11 @@ import { calling, grpcMessageOf, grpcStatusOf, toExternalError } from './errors.
 import {
   ingressContainerIndex,
   nextTemplate,
-  serviceScalingMessage,
+  scalingUpdate,
   serviceSnapshot,
   trafficTargets,
+  trafficUpdate,
+  type MaskedUpdate,
 } from './run-template.js';
 import { enumName, optionalText, parseResponse, shortName, timestampSchema } from './wire.js';
 
@@ -176,15 +181,15 @@ export function cloudRunAdapter(
    */
   async function update(
     where: ServiceLocation,
-    service: IService,
+    request: { readonly service: IService; readonly updateMask?: MaskedUpdate['updateMask'] },
     deadline: Date,
     suspects: readonly string[],
-    updateMask?: readonly string[],
   ): Promise<ServiceUpdateResult> {
     let operation: OperationState;
     try {
+      const { service, updateMask } = request;
       [operation] = await services.updateService(
-        updateMask === undefined ? { service } : { service, updateMask: { paths: [...updateMask] } },
+        updateMask === undefined ? { service } : { service, updateMask: { paths: [...updateMask.paths] } },
         call,
       );
     } catch (error: unknown) {
@@ -248,7 +253,7 @@ export function cloudRunAdapter(
         env: input.env,
         secrets: input.secrets,
       });
-      return update(input.service, { ...current, template, traffic, etag: input.etag }, input.deadline, [
+      return update(input.service, { service: { ...current, template, traffic, etag: input.etag } }, input.deadline, [
         input.revision,
         ...revisionsOf(traffic),
       ]);
@@ -257,21 +262,13 @@ export function cloudRunAdapter(
     async setTraffic(input) {
       const traffic = trafficTargets(input.traffic);
       if ('error' in traffic) return { ok: false, reason: 'rejected', message: traffic.error };
-      const current = await readService(input.service);
-      return update(input.service, { ...current, traffic, etag: input.etag }, input.deadline, revisionsOf(traffic));
+      const request = trafficUpdate(serviceName(input.service), input.etag, traffic);
+      return update(input.service, request, input.deadline, revisionsOf(traffic));
     },
 
     async setServiceScaling(input) {
-      const current = await readService(input.service);
-      // The whole current service goes back (as for traffic) and the mask names the one field that changes, so
-      // neither a server that honours masks nor one that does not can alter anything else.
-      return update(
-        input.service,
-        { ...current, scaling: serviceScalingMessage(input.scaling), etag: input.etag },
-        input.deadline,
-        [],
-        ['scaling'],
-      );
+      const request = scalingUpdate(serviceName(input.service), input.etag, input.scaling);
+      return update(input.service, request, input.deadline, []);
     },
 
     getRevision,

@@ -19,6 +19,7 @@ type IContainer = protos.google.cloud.run.v2.IContainer;
 type IRevisionTemplate = protos.google.cloud.run.v2.IRevisionTemplate;
 type ITrafficTarget = protos.google.cloud.run.v2.ITrafficTarget;
 type IServiceScaling = protos.google.cloud.run.v2.IServiceScaling;
+type IService = protos.google.cloud.run.v2.IService;
 
 export const TRAFFIC_LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
 export const TRAFFIC_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION';
@@ -77,6 +78,11 @@ export function ingressContainerIndex(
  * The template of the new revision: the current template (probes, volumes, service account, sidecars, labels…)
  * with the revision name, the image, the limits, the request timeout, the scaling, the concurrency and the
  * merged env of the ingress container changed, and nothing else.
+ *
+ * The name is always a new one: Cloud Run treats a template that names an existing revision as a request to create
+ * that revision again and refuses it with ALREADY_EXISTS ("Revision named '…' with different configuration already
+ * exists.") unless it is that revision's configuration (hashicorp/terraform-provider-google#9438, a Cloud Run
+ * engineer's answer: "when a client specifies a revision name, it has to be unique").
  */
 export function nextTemplate(
   current: IRevisionTemplate,
@@ -143,6 +149,40 @@ export function serviceScalingMessage(scaling: ServiceScaling): IServiceScaling 
   return scaling.mode === 'manual'
     ? { scalingMode: 'MANUAL', manualInstanceCount: scaling.instances }
     : { scalingMode: 'AUTOMATIC', minInstanceCount: scaling.minInstances, maxInstanceCount: scaling.maxInstances ?? 0 };
+}
+
+/**
+ * An UpdateService request that changes only the fields in `updateMask`: the body carries the service's name, the
+ * etag the caller read and those fields, nothing else.
+ */
+export interface MaskedUpdate {
+  readonly service: IService;
+  readonly updateMask: { readonly paths: readonly string[] };
+}
+
+/*
+ * Why traffic and scaling go as masked updates and never as the whole service read back: the Service read holds
+ * `template.revision`, the name of the revision it last created, and Cloud Run answered such a read-modify-write
+ * with 409 ALREADY_EXISTS "Revision named '…' with different configuration already exists." when only the traffic
+ * changed (googleapis/google-cloud-python#11870) and when only service-level scaling did
+ * (googleapis/google-cloud-python#14259). Clearing the name instead would still send a template, free to make a
+ * revision of its own.
+ * `UpdateServiceRequest.update_mask` is "the list of fields to be updated" (google/cloud/run/v2/service.proto, and
+ * the REST reference of projects.locations.services.patch), and its paths are proto field names: Cloud Run ignores
+ * a path it does not know (`scaling.minInstanceCount` in #14259, `scaling.manualInstanceCount` in
+ * temporalio/temporal-auto-scaled-workers#77) and applies the whole body. So the body carries only what changes,
+ * under top-level proto names (`traffic`, `scaling`, the same in both spellings): a server that ignored the mask
+ * would be refused for the missing template, never overwrite it.
+ */
+
+/** Only the traffic list (sent whole: Cloud Run keeps a pinned split until traffic is moved explicitly). */
+export function trafficUpdate(name: string, etag: string, traffic: readonly ITrafficTarget[]): MaskedUpdate {
+  return { service: { name, etag, traffic: [...traffic] }, updateMask: { paths: ['traffic'] } };
+}
+
+/** Only the service-level scaling, which creates no revision. */
+export function scalingUpdate(name: string, etag: string, scaling: ServiceScaling): MaskedUpdate {
+  return { service: { name, etag, scaling: serviceScalingMessage(scaling) }, updateMask: { paths: ['scaling'] } };
 }
 
 // ---------------------------------------------------------------- reading a Service

@@ -410,6 +410,35 @@ describe('setTraffic', () => {
     expect((await run.getService(where)).traffic).toEqual([pinned(current)]);
   });
 
+  it('moves traffic after a deploy left its revision name in the template, which Cloud Run refuses to get back', async () => {
+    const { where, current } = await seedService();
+    const deployed = ok(await run.deployRevision(deployInput(where, (await run.getService(where)).etag, current)));
+    const next = deployed.latestReadyRevision ?? '';
+    expect(rawService(where).template?.revision).toBe(next);
+
+    // Promote, then roll back: each a traffic-only update while the template names an existing revision.
+    const promoted = ok(
+      await run.setTraffic({
+        service: where,
+        etag: deployed.etag,
+        traffic: [{ revision: next, latest: false, percent: 100, tag: NEXT_TAG }],
+        deadline: new Date(Date.now() + 10_000),
+      }),
+    );
+    const back = ok(
+      await run.setTraffic({
+        service: where,
+        etag: promoted.etag,
+        traffic: [pinned(current)],
+        deadline: new Date(Date.now() + 10_000),
+      }),
+    );
+    expect(back.traffic).toEqual([pinned(current)]);
+    expect(back.latestCreatedRevision).toBe(next);
+    expect(rawService(where).template?.revision).toBe(next);
+    expect(rawService(where).template?.containers?.[0]?.image).toBe(`${IMAGE}:${NEXT_TAG}`);
+  });
+
   it('answers revision_failed when traffic is sent to a revision that never got ready', async () => {
     const { where, current } = await seedService();
     sandbox.emulator.faults.revisionNeverReady('Container import failed.');
@@ -441,6 +470,46 @@ describe('setTraffic', () => {
     });
     expect(result).toMatchObject({ ok: false, reason: 'rejected' });
     expect(updateCalls()).toBe(calls);
+  });
+});
+
+describe('setServiceScaling', () => {
+  it('stops and resumes a service whose template names an existing revision, changing nothing else', async () => {
+    const { where, current } = await seedService();
+    const deployed = ok(await run.deployRevision(deployInput(where, (await run.getService(where)).etag, current)));
+    const next = deployed.latestReadyRevision ?? '';
+    expect(rawService(where).template?.revision).toBe(next);
+
+    const stopped = ok(
+      await run.setServiceScaling({
+        service: where,
+        etag: deployed.etag,
+        scaling: { mode: 'manual', instances: 0 },
+        deadline: new Date(Date.now() + 10_000),
+      }),
+    );
+    expect(stopped.scaling).toEqual({ mode: 'manual', instances: 0 });
+    const resumed = ok(
+      await run.setServiceScaling({
+        service: where,
+        etag: stopped.etag,
+        scaling: { mode: 'automatic', minInstances: 1, maxInstances: 5 },
+        deadline: new Date(Date.now() + 10_000),
+      }),
+    );
+    expect(resumed.scaling).toEqual({ mode: 'automatic', minInstances: 1, maxInstances: 5 });
+    expect(resumed.traffic).toEqual(deployed.traffic);
+    expect(resumed.latestCreatedRevision).toBe(next);
+    expect(resumed.image).toBe(deployed.image);
+    expect(resumed.settings).toEqual(deployed.settings);
+
+    const stale = await run.setServiceScaling({
+      service: where,
+      etag: stopped.etag,
+      scaling: { mode: 'manual', instances: 0 },
+      deadline: new Date(Date.now() + 10_000),
+    });
+    expect(stale).toMatchObject({ ok: false, reason: 'conflict' });
   });
 });
 

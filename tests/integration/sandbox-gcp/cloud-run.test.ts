@@ -105,9 +105,14 @@ describe('a deploy that pins the serving revision and adds the new one tagged at
       expect((await httpGet(`${after.uri ?? ''}/api/health`)).body).toBe(current);
     }
 
-    // Promotion: all traffic to the new revision by name, the tag kept.
+    // Promotion: all traffic to the new revision by name, the tag kept; only the traffic, under an update mask.
     const [promote] = await services.updateService({
-      service: { ...after, traffic: [{ type: REVISION, revision: next, percent: 100, tag: 'deploy-20251009-073931' }] },
+      service: {
+        name,
+        etag: after.etag ?? '',
+        traffic: [{ type: REVISION, revision: next, percent: 100, tag: 'deploy-20251009-073931' }],
+      },
+      updateMask: { paths: ['traffic'] },
     });
     await promote.promise();
     expect((await httpGet(after.uri ?? '')).body).toBe(next);
@@ -195,6 +200,75 @@ describe('conflicts and validation', () => {
     );
     expect(error.code).toBe(GrpcStatus.ALREADY_EXISTS);
     expect(error.message).toContain(`Revision named '${id}-run-1' with different configuration already exists.`);
+  });
+
+  it('refuses a read-modify-write whose template names an existing revision, as Cloud Run does (409)', async () => {
+    const { name, id, revisions: seeded } = await seed({ traffic: 'pinned' });
+    const old = seeded[0] ?? '';
+    emulator.seedImage(`${IMAGE}:v2`);
+    const [deploy] = await services.updateService({
+      service: {
+        ...withImage(await getService(name), `${IMAGE}:v2`, `${id}-run-2`),
+        traffic: [
+          { type: REVISION, revision: old, percent: 100 },
+          { type: REVISION, revision: `${id}-run-2`, percent: 0, tag: 'build-2' },
+        ],
+      },
+    });
+    await deploy.promise();
+    const read = await getService(name);
+    expect(read.template?.revision).toBe(`${id}-run-2`);
+
+    // Traffic only (googleapis/google-cloud-python#11870), then service scaling only (#14259): the whole service
+    // read back goes with them, its template unchanged.
+    const promote = await rejectionOf(
+      services.updateService({
+        service: { ...read, traffic: [{ type: REVISION, revision: `${id}-run-2`, percent: 100 }] },
+      }),
+    );
+    expect(promote.code).toBe(GrpcStatus.ALREADY_EXISTS);
+    expect(promote.message).toContain(`Revision named '${id}-run-2' with different configuration already exists.`);
+    // A mask path in its JSON spelling names no proto field: ignored, so the whole service is applied and refused.
+    const scale = await rejectionOf(
+      services.updateService({
+        service: { ...read, scaling: { minInstanceCount: 2 } },
+        updateMask: { paths: ['scaling.minInstanceCount'] },
+      }),
+    );
+    expect(scale.code).toBe(GrpcStatus.ALREADY_EXISTS);
+    const unchanged = await getService(name);
+    expect(unchanged.etag).toBe(read.etag);
+    expect(unchanged.trafficStatuses?.find((status) => status.percent === 100)?.revision).toBe(old);
+
+    // The same changes under a mask of proto field names apply, and the template is left as it is.
+    const [moved] = await services.updateService({
+      service: { ...read, traffic: [{ type: REVISION, revision: `${id}-run-2`, percent: 100 }] },
+      updateMask: { paths: ['traffic'] },
+    });
+    await moved.promise();
+    const [scaled] = await services.updateService({
+      service: { name, etag: (await getService(name)).etag ?? '', scaling: { minInstanceCount: 2 } },
+      updateMask: { paths: ['scaling.min_instance_count'] },
+    });
+    await scaled.promise();
+    const after = await getService(name);
+    expect(after.trafficStatuses?.find((status) => status.percent === 100)?.revision).toBe(`${id}-run-2`);
+    expect(after.scaling?.minInstanceCount).toBe(2);
+    expect(after.template?.revision).toBe(`${id}-run-2`);
+    expect(after.latestCreatedRevision).toBe(read.latestCreatedRevision);
+    expect(after.template?.containers?.[0]?.image).toBe(`${IMAGE}:v2`);
+  });
+
+  it('accepts a replay of the request that created a named revision, and creates nothing', async () => {
+    const { name, id } = await seed();
+    emulator.seedImage(`${IMAGE}:v2`);
+    const request = { service: withImage(await getService(name), `${IMAGE}:v2`, `${id}-run-1`) };
+    const [first] = await services.updateService(request);
+    await first.promise();
+    const created = await getService(name);
+    const [again] = await services.updateService({ service: { ...request.service, etag: created.etag ?? '' } });
+    await again.promise();
+    expect((await getService(name)).latestCreatedRevision).toBe(created.latestCreatedRevision);
   });
 
   it.each([
@@ -397,7 +471,10 @@ describe('creating and overlapping updates', () => {
     const during = await getService(name);
     expect(during.reconciling).toBe(true);
     expect(during.terminalCondition?.state).toBe('CONDITION_RECONCILING');
-    const [labels] = await services.updateService({ service: { ...during, labels: { during: 'rollout' } } });
+    const [labels] = await services.updateService({
+      service: { ...during, labels: { during: 'rollout' } },
+      updateMask: { paths: ['labels'] },
+    });
     release();
     const [first] = await rollout.promise();
     const [second] = await labels.promise();
