@@ -66,7 +66,14 @@ describe('after an automatic rollback: the freeze and the Re-promote button', ()
     ).toHaveLength(1);
     expect(await w.liftoff.store.getLock(SERVICE_KEY, w.clock.now())).toBeUndefined();
     await waitFor(
-      () => (w.gitShow('docs/deployments/README.md').includes('Re-promotion') ? true : undefined),
+      () => {
+        // The index is committed by the outbox: until then the file may not exist at all.
+        try {
+          return w.gitShow('docs/deployments/README.md').includes('Re-promotion') ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
       'the re-promote row in the deploy index',
       10_000,
     );
