@@ -188,6 +188,47 @@ describe('httpProber', () => {
     expect(stalled.error).toBe('timed out after 150 ms');
   });
 
+  it('aborts a request in flight when the signal fires, headers or body not yet arrived, and sends none once fired', async () => {
+    let closed = 0;
+    const silent = await serve((request) => request.socket.on('close', () => (closed += 1)));
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(new Error("the check's deadline (100 ms) passed")), 100);
+    const result = expectError(
+      await httpProber().request(
+        { baseUrl: silent.baseUrl, method: 'GET', path: '/', timeoutMs: 10_000 },
+        controller.signal,
+      ),
+    );
+    expect(result.error).toBe("aborted: the check's deadline (100 ms) passed");
+    expect(performance.now() - started).toBeLessThan(2000);
+    // The connection is closed, not left to the server.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(1);
+
+    const stalling = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('partial');
+    });
+    const inBody = new AbortController();
+    setTimeout(() => inBody.abort(), 100);
+    const stalled = expectError(
+      await httpProber().request(
+        { baseUrl: stalling.baseUrl, method: 'GET', path: '/', timeoutMs: 10_000 },
+        inBody.signal,
+      ),
+    );
+    expect(stalled.error).toMatch(/^aborted: /);
+
+    expectError(
+      await httpProber().request(
+        { baseUrl: stalling.baseUrl, method: 'GET', path: '/again', timeoutMs: 10_000 },
+        inBody.signal,
+      ),
+    );
+    expect(stalling.seen.map((seen) => seen.url)).toEqual(['/']);
+  });
+
   it('reports a refused connection with its code', async () => {
     const server = await serve(() => undefined);
     const baseUrl = server.baseUrl;

@@ -3,6 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 
 import { gcpClientOptions } from '../../../sandbox/gcp/client-options.js';
+import { SCAN_BUDGET } from '../../../sandbox/gcp/cloud-logging.js';
 import type { GcpEmulator } from '../../../sandbox/gcp/emulator.js';
 import { FakeRuntime, httpGet, IMAGE, PROJECT, REGION, rejectionOf, SERVICE, startEmulator } from './helpers.js';
 
@@ -215,6 +216,85 @@ describe('the entries.list quota', () => {
     expect(refused.message).toContain('Quota exceeded');
     clock.advance(61_000);
     await expect(client.getEntries({ filter: 'severity>=ERROR' })).resolves.toBeDefined();
+    await local.close();
+  });
+});
+
+describe('pages cut short by the scan budget', () => {
+  it('answers a short, then an empty page with a next page token, as the real backend may', async () => {
+    const local = await startEmulator(new FakeRuntime(), { clock });
+    const client = loggingClient(local.endpoint);
+    const start = clock.now().getTime() - HOUR;
+    const write = (revisionName: string, at: number, textPayload: string): void =>
+      local.writeLogEntry({
+        logName: `projects/${PROJECT}/logs/run.googleapis.com%2Fstdout`,
+        timestamp: new Date(at),
+        severity: 'INFO',
+        textPayload,
+        resource: { type: 'cloud_run_revision', labels: { project_id: PROJECT, revision_name: revisionName } },
+      });
+    // One entry of ours, then two budgets' worth of another revision's, then ours again.
+    write('ours', start, 'first');
+    for (let index = 1; index <= 2 * SCAN_BUDGET; index += 1) write('noisy', start + index, `noise ${index}`);
+    write('ours', start + 2 * SCAN_BUDGET + 1, 'last');
+    const filter = `resource.labels.revision_name="ours" AND timestamp>="${new Date(start).toISOString()}"`;
+
+    const pages: { texts: unknown[]; token: string | undefined }[] = [];
+    let pageToken: string | undefined;
+    do {
+      const [entries, next] = await client.getEntries({
+        filter,
+        orderBy: 'timestamp asc',
+        pageSize: 10,
+        autoPaginate: false,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      });
+      pageToken = next?.pageToken ?? undefined;
+      pages.push({ texts: entries.map((entry): unknown => entry.data), token: pageToken });
+    } while (pageToken !== undefined && pages.length < 10);
+
+    expect(pages.map((page) => page.texts)).toEqual([['first'], [], ['last']]);
+    expect(pages.map((page) => page.token !== undefined)).toEqual([true, true, false]);
+    await local.close();
+  });
+
+  it('resumes after the last entry scanned, so entries written between two pages are read once', async () => {
+    const local = await startEmulator(new FakeRuntime(), { clock });
+    const client = loggingClient(local.endpoint);
+    const start = clock.now().getTime() - HOUR;
+    const write = (at: number, textPayload: string): void =>
+      local.writeLogEntry({
+        logName: `projects/${PROJECT}/logs/run.googleapis.com%2Fstdout`,
+        timestamp: new Date(at),
+        severity: 'INFO',
+        textPayload,
+        resource: { type: 'cloud_run_revision', labels: { project_id: PROJECT, revision_name: 'ours' } },
+      });
+    for (let index = 0; index < 4; index += 1) write(start + index, `line ${index}`);
+    const filter = `resource.labels.revision_name="ours" AND timestamp>="${new Date(start).toISOString()}"`;
+    const [first, next] = await client.getEntries({
+      filter,
+      orderBy: 'timestamp asc',
+      pageSize: 2,
+      autoPaginate: false,
+    });
+    // Behind the boundary (the instant of the first entry): an offset would read an entry twice.
+    write(start, 'behind the page boundary');
+    write(start + 10, 'line 10');
+    const [second] = await client.getEntries({
+      filter,
+      orderBy: 'timestamp asc',
+      pageSize: 10,
+      pageToken: next?.pageToken ?? '',
+      autoPaginate: false,
+    });
+    expect([...first, ...second].map((entry): unknown => entry.data)).toEqual([
+      'line 0',
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 10',
+    ]);
     await local.close();
   });
 });
