@@ -128,6 +128,9 @@ export interface TrafficMoveRecord {
   readonly operationId: string;
 }
 
+/** A target `checkTarget` found usable: the traffic before, the etag and image it read. */
+type CheckedTarget = Extract<Awaited<ReturnType<RollbackDesk['checkTarget']>>, { kind: 'ok' }>;
+
 const newOperationId = (move: 'rollback' | 'repromote'): string => `${move}-${randomBytes(6).toString('hex')}`;
 
 /** How long a redeployed revision may take to get Ready. */
@@ -226,12 +229,10 @@ export class RollbackDesk {
     readonly userId: string;
     readonly requestedBy?: string;
   }): Promise<RollbackResult> {
-    // The clicker is who acts, whatever the button's value names: a deployer, or with rollbackNeedsApproval an
-    // approver confirming for the deployer who asked (who must still be one).
-    const clicker = await this.authorize(input.runbook, input.userId);
+    // The clicker is who acts, whatever the button's value names: a deployer on their own account, or with
+    // rollbackNeedsApproval an approver confirming for the deployer who asked (who must still be one).
     const picked = pickRunbook(this.deps.catalog(), input.runbook);
     const needsApproval = picked.kind === 'found' && picked.runbook.access.rollbackNeedsApproval;
-    if (!needsApproval && clicker.kind !== 'ok') return clicker;
     const requester = needsApproval ? (input.requestedBy ?? input.userId) : input.userId;
     const asked = await this.authorize(input.runbook, requester);
     if (asked.kind !== 'ok') return asked;
@@ -372,7 +373,7 @@ export class RollbackDesk {
     const lock = await this.deps.store.getLock(key, this.deps.clock.now());
     if (lock === undefined || !isRollbackFreeze(lock) || lock.ownerId !== input.freezeOwnerId)
       return { kind: 'stale', runbook: auth.runbook.name, revision: input.revision, lock: lock ?? null };
-    const moved = await this.moveAllTrafficTo(auth.runbook, input.revision);
+    const moved = await this.moveAllTrafficTo(auth.runbook, input.revision, target);
     if (moved.kind !== 'moved') return moved;
     const lifted = await this.deps.store.releaseLock(key, lock.ownerId);
     await this.record(auth.runbook, 'repromote', input.revision, input.userId, moved);
@@ -511,10 +512,14 @@ export class RollbackDesk {
     };
   }
 
-  /** One UpdateService with the full traffic list and the etag it read, then the runbook's GET health check. */
+  /**
+   * One UpdateService with the full traffic list and the etag it read, then the runbook's GET health check.
+   * `checked` is the caller's own just-made `checkTarget` of the same revision, so it is not read twice.
+   */
   private async moveAllTrafficTo(
     runbook: Runbook,
     revision: string,
+    checked?: CheckedTarget,
   ): Promise<
     | Exclude<RollbackPlanResult, { kind: 'confirm' }>
     | { kind: 'conflict'; message: string }
@@ -528,7 +533,7 @@ export class RollbackDesk {
         serviceUrl: string | null;
       }
   > {
-    const target = await this.checkTarget(runbook, revision);
+    const target = checked ?? (await this.checkTarget(runbook, revision));
     if (target.kind !== 'ok') return target;
     const traffic = allTrafficTo(target.before, revision);
     const result = await this.deps.cloudRun.setTraffic({

@@ -5,7 +5,7 @@ import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
-import { lockDescription, runbookChoiceReply } from './replies.js';
+import { lockDescription, runbookChoiceReply, whoCanText } from './replies.js';
 
 const say = (text: string): SlackMessage => ({
   text: truncate(text, 3000),
@@ -36,9 +36,6 @@ export function gcloudScalingCommand(service: ServiceLocation, scaling: ServiceS
   if (scaling.minInstances === 0 && scaling.maxInstances === null) return `${base} --scaling=auto`;
   return `${base} --scaling=auto --min=${scaling.minInstances} --max=${scaling.maxInstances ?? 100}`;
 }
-
-const whoCan = (ids: readonly string[]): string =>
-  ids.length === 0 ? 'nobody: the runbook lists no approvers (access.approvers)' : ids.map(mention).join(', ');
 
 /**
  * The request, posted in the channel: who asks, what a stop does, the danger button (with Slack's confirm dialog)
@@ -81,7 +78,9 @@ export function emergencyStopRequestMessage(plan: Extract<StopRequestResult, { k
     },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(`Only an approver can confirm: ${whoCan(plan.approvers)}.`, 3000) }],
+      elements: [
+        { type: 'mrkdwn', text: truncate(`Only an approver can confirm: ${whoCanText(plan.approvers)}.`, 3000) },
+      ],
     },
   ];
   return { text: `Emergency stop of ${name} requested`, blocks };
@@ -165,8 +164,8 @@ export function emergencyStopReply(
     case 'forbidden':
       return say(
         result.role === 'deploy'
-          ? `:no_entry: Only deployers may ask for an emergency stop. Who can: ${whoCan(result.decision.whoCan)}.`
-          : `:no_entry: Only an approver may stop or resume a service. Who can: ${whoCan(result.decision.whoCan)}.`,
+          ? `:no_entry: Only deployers may ask for an emergency stop. Who can: ${whoCanText(result.decision.whoCan)}.`
+          : `:no_entry: Only an approver may stop or resume a service. Who can: ${whoCanText(result.decision.whoCan)}.`,
       );
   }
 }

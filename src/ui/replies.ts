@@ -50,6 +50,14 @@ function who(ids: readonly string[], nobody: string): string {
   return ids.length === 0 ? nobody : ids.map(mention).join(', ');
 }
 
+/**
+ * Who may do what a refusal is about. Only an approvers list can be empty in a refusal (an empty deployers list
+ * lets anyone ask), and an empty one approves nothing.
+ */
+export function whoCanText(ids: readonly string[]): string {
+  return who(ids, 'nobody: the runbook lists no approvers (access.approvers)');
+}
+
 export interface RunbookListing {
   readonly valid: readonly {
     name: string;
@@ -123,12 +131,10 @@ function refusal(
       }[result.role];
       if (result.decision.reason === 'own_request') {
         return say(
-          `:no_entry: You requested this deploy, so you cannot approve it. Who can: ${who(result.decision.whoCan, 'nobody: the runbook lists no approvers (access.approvers)')}.`,
+          `:no_entry: You requested this deploy, so you cannot approve it. Who can: ${whoCanText(result.decision.whoCan)}.`,
         );
       }
-      return say(
-        `:no_entry: You may not ${verb}. Who can: ${who(result.decision.whoCan, 'nobody: the runbook lists no approvers (access.approvers)')}.`,
-      );
+      return say(`:no_entry: You may not ${verb}. Who can: ${whoCanText(result.decision.whoCan)}.`);
     }
   }
 }

@@ -10,7 +10,7 @@ import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcDateTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
-import { lockDescription, runbookChoiceReply } from './replies.js';
+import { lockDescription, runbookChoiceReply, whoCanText } from './replies.js';
 
 const say = (text: string): SlackMessage => ({
   text: truncate(text, 3000),
@@ -237,10 +237,7 @@ export function rollbackReply(
     case 'invalid_runbook':
       return runbookChoiceReply(result);
     case 'forbidden': {
-      const who =
-        result.decision.whoCan.length === 0
-          ? 'nobody: the runbook lists no approvers (access.approvers)'
-          : result.decision.whoCan.map(mention).join(', ');
+      const who = whoCanText(result.decision.whoCan);
       if (result.role === 'deploy') return say(`:no_entry: Only deployers may roll back. Who can: ${who}.`);
       return say(
         result.decision.reason === 'own_request'
