@@ -15,7 +15,8 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+# The server itself, not only the cluster tools: a machine may ship psql and postgresql-common without it.
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y --no-install-recommends postgresql 3>&-
