@@ -6,7 +6,7 @@ import { blockingPreflight, type PreflightResult, type PreflightRunner } from '.
 import type { Clock, LockLease, Store } from './ports.js';
 import { LOCK_HOLDING_STATES, queueData, serviceKey, type Run } from './run.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook } from './runbook/schema/index.js';
 
 /** Posts and edits the request message; the Slack adapter implements it with the ui builders. */
 export interface RequestNotifier {

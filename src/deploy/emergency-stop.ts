@@ -6,7 +6,7 @@ import type { CloudRunPort, ServiceLocation, ServiceScaling, ServiceSnapshot } f
 import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook } from './runbook/schema/index.js';
 import { describeTraffic, pinTraffic } from './traffic.js';
 
 /**

@@ -3,7 +3,7 @@ import { withinDeadline } from './deadline.js';
 import type { Clock } from './ports.js';
 import type { LiveFact, LiveFacts, LiveFactsReader } from './plan.js';
 import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook } from './runbook/schema/index.js';
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

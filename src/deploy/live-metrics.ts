@@ -3,7 +3,7 @@ import type { CloudRunPort, Prober } from './pipeline/ports.js';
 import { snapshotAgainstTargets, type MetricsSnapshot } from './prometheus/evaluate.js';
 import type { ParsedExposition } from './prometheus/parse.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
-import type { Runbook, Targets } from './runbook/schema.js';
+import type { Runbook, Targets } from './runbook/schema/index.js';
 import { describeTraffic } from './traffic.js';
 
 export interface ScrapedTarget {

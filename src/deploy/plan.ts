@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook } from './runbook/schema/index.js';
 
 /** A live fact read from Google Cloud or GitHub, or why it could not be read. */
 const liveFact = <T extends z.ZodType>(value: T) =>

@@ -1,6 +1,6 @@
 import { withinDeadline } from './deadline.js';
 import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
-import type { PreflightSpec, Runbook } from './runbook/schema.js';
+import type { PreflightSpec, Runbook } from './runbook/schema/index.js';
 
 export interface PreflightResult {
   readonly name: string;

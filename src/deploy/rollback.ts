@@ -15,7 +15,7 @@ import type { CloudRunPort, Prober, ServiceLocation } from './pipeline/ports.js'
 import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
-import type { Runbook } from './runbook/schema.js';
+import type { Runbook } from './runbook/schema/index.js';
 import { revisionName, revisionTag } from './revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from './traffic.js';
 

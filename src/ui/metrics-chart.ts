@@ -7,7 +7,7 @@
 import { ANALYSIS_METRICS, type MetricsSnapshot, type TargetOutcome } from '../deploy/prometheus/evaluate.js';
 import { aggregateHistogram, histogramSeries } from '../deploy/prometheus/histogram.js';
 import type { ParsedExposition } from '../deploy/prometheus/parse.js';
-import type { Targets } from '../deploy/runbook/schema.js';
+import type { Targets } from '../deploy/runbook/schema/index.js';
 
 /** One bucket of the histogram: the observations in it alone (not cumulative). */
 export interface HistogramBar {

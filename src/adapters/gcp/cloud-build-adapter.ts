@@ -19,7 +19,7 @@ import {
   type BuildSnapshot,
   type BuildStatus,
 } from '../../deploy/pipeline/ports.js';
-import type { BuildSource } from '../../deploy/runbook/schema.js';
+import type { BuildSource } from '../../deploy/runbook/schema/index.js';
 import { calling, grpcStatusOf, toExternalError } from './errors.js';
 import { enumName, optionalText, parseResponse, timestampSchema } from './wire.js';
 

@@ -1,5 +1,5 @@
 import type { HttpProbeResult, Prober } from '../pipeline/ports.js';
-import type { HttpCheckSpec } from '../runbook/schema.js';
+import type { HttpCheckSpec } from '../runbook/schema/index.js';
 import { abortReason, isAborted } from './abortable.js';
 import { formatMs } from './check-result.js';
 import { unmetJsonExpectation } from './json-expectations.js';

@@ -6,7 +6,7 @@ import {
   type LogsPort,
   type ServiceLocation,
 } from '../pipeline/ports.js';
-import type { LogsCheckSpec } from '../runbook/schema.js';
+import type { LogsCheckSpec } from '../runbook/schema/index.js';
 import { abortableSleep } from './abortable.js';
 import { formatMs } from './check-result.js';
 import type { Measurement } from './http-check.js';

@@ -1,7 +1,7 @@
 import type { Prober } from '../pipeline/ports.js';
 import { evaluateMetricsExpectations } from '../prometheus/evaluate.js';
 import { parseExposition } from '../prometheus/parse.js';
-import type { MetricsCheckSpec } from '../runbook/schema.js';
+import type { MetricsCheckSpec } from '../runbook/schema/index.js';
 import type { Measurement } from './http-check.js';
 
 type Parsed = ReturnType<typeof parseExposition>;

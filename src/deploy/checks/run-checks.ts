@@ -1,6 +1,6 @@
 import type { Clock } from '../ports.js';
 import type { LogsPort, Prober, ServiceLocation } from '../pipeline/ports.js';
-import type { CheckSpec } from '../runbook/schema.js';
+import type { CheckSpec } from '../runbook/schema/index.js';
 import { formatMs, type CheckResult } from './check-result.js';
 import { runHttpCheck, type Measurement } from './http-check.js';
 import { runLogsCheck } from './logs-check.js';

@@ -10,7 +10,7 @@ import type { Clock, LockLease, Store } from '../ports.js';
 import { isTerminal, LOCK_HOLDING_STATES, type Run, type RunState, type TransitionRecord } from '../run.js';
 import { findRunbook, type RunbookCatalog } from '../runbook/loader.js';
 import { revisionName, revisionTag } from '../revision-tag.js';
-import type { Runbook } from '../runbook/schema.js';
+import type { Runbook } from '../runbook/schema/index.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../traffic.js';
 import {
   OUTBOX_KINDS,

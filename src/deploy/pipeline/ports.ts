@@ -4,7 +4,7 @@
  * emulators in sandbox/. Values are normalised at the adapter edge: no Long, no numeric enums, no SDK types here.
  */
 import type { TrafficTarget } from '../plan.js';
-import type { BuildSource } from '../runbook/schema.js';
+import type { BuildSource } from '../runbook/schema/index.js';
 
 /** Where a Cloud Run service lives. */
 export interface ServiceLocation {

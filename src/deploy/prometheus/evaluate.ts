@@ -2,7 +2,7 @@
  * Judging a scrape: a metrics check's expectations (runbook `kind: metrics`), and the runbook's `targets` for
  * `/metrics`. Missing data never passes: a series that is absent, NaN, or counts nothing is "no data".
  */
-import type { MetricsCheckSpec, Targets } from '../runbook/schema.js';
+import type { MetricsCheckSpec, Targets } from '../runbook/schema/index.js';
 import { formatBytes, formatLabels, formatPercent, formatSeconds, formatValue } from './format.js';
 import { aggregateHistogram, checkHistogram, histogramQuantile, histogramSeries } from './histogram.js';
 import type { ParsedExposition, Sample } from './parse.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type YAMLError, parseDocument } from 'yaml';
 
 import { type Env, type InterpolationError, interpolate } from './interpolate.js';
-import { type Runbook, type RunbookIssue, validateRunbook } from './schema.js';
+import { type Runbook, type RunbookIssue, validateRunbook } from './schema/index.js';
 
 export interface LoadedRunbook {
   /** The file name, relative to the runbook directory. */

@@ -1,6 +1,6 @@
 import { snapshotAgainstTargets } from '../../../src/deploy/prometheus/evaluate.js';
 import { parseExposition } from '../../../src/deploy/prometheus/parse.js';
-import type { Targets } from '../../../src/deploy/runbook/schema.js';
+import type { Targets } from '../../../src/deploy/runbook/schema/index.js';
 import { metricsChartData, type MetricsChartData } from '../../../src/ui/metrics-chart.js';
 
 const BOUNDS = ['0.5', '1.0', '2.0', '4.0', '6.0', '10.0', '15.0', '20.0', '30.0', '+Inf'];

@@ -5,7 +5,7 @@ import {
   type BuildPort,
   type BuildSnapshot,
 } from '../../../src/deploy/pipeline/ports.js';
-import type { BuildSource } from '../../../src/deploy/runbook/schema.js';
+import type { BuildSource } from '../../../src/deploy/runbook/schema/index.js';
 import {
   eventually,
   IMAGE,

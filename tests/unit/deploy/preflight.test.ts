@@ -1,7 +1,7 @@
 import type { CloudRunPort, RepoPort } from '../../../src/deploy/pipeline/ports.js';
 import { blockingPreflight, preflightFromPorts } from '../../../src/deploy/preflight.js';
 import { loadRunbooks } from '../../../src/deploy/runbook/loader.js';
-import type { Runbook } from '../../../src/deploy/runbook/schema.js';
+import type { Runbook } from '../../../src/deploy/runbook/schema/index.js';
 
 const ENV = {
   GCP_PROJECT: 'emergence-prod',

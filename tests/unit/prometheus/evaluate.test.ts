@@ -9,7 +9,7 @@ import {
 import { parseExposition, type ParsedExposition } from '../../../src/deploy/prometheus/parse.js';
 import { parseSelector } from '../../../src/deploy/prometheus/series.js';
 import { findRunbook, loadRunbooks } from '../../../src/deploy/runbook/loader.js';
-import type { MetricsCheckSpec, Runbook, Targets } from '../../../src/deploy/runbook/schema.js';
+import type { MetricsCheckSpec, Runbook, Targets } from '../../../src/deploy/runbook/schema/index.js';
 import { EMERGENCE_AFTER_ANALYZE, EMERGENCE_FRESH, EMERGENCE_OPENMETRICS, OPENMETRICS, TEXT_004 } from './fixtures.js';
 
 function exposition(text: string, contentType: string | null = TEXT_004): ParsedExposition {

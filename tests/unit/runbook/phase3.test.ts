@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 import { findRunbook, formatRunbookErrors, loadRunbooks } from '../../../src/deploy/runbook/loader.js';
-import type { CheckSpec, Runbook } from '../../../src/deploy/runbook/schema.js';
+import type { CheckSpec, Runbook } from '../../../src/deploy/runbook/schema/index.js';
 
 const runbooksDir = fileURLToPath(new URL('../../../runbooks/', import.meta.url));
 

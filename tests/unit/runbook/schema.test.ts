@@ -5,7 +5,7 @@ import {
   parseCpu,
   parseMemory,
   validateRunbook,
-} from '../../../src/deploy/runbook/schema.js';
+} from '../../../src/deploy/runbook/schema/index.js';
 
 type Input = Record<string, unknown>;
 

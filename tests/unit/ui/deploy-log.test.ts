@@ -5,7 +5,7 @@ import type { CheckResult } from '../../../src/deploy/checks/check-result.js';
 import type { PipelineData } from '../../../src/deploy/pipeline/run-data.js';
 import type { Run, TransitionRecord } from '../../../src/deploy/run.js';
 import { findRunbook, loadRunbooks } from '../../../src/deploy/runbook/loader.js';
-import type { Runbook } from '../../../src/deploy/runbook/schema.js';
+import type { Runbook } from '../../../src/deploy/runbook/schema/index.js';
 import { recordFilesFromRun, renderDeployLog, type DeployLogFacts } from '../../../src/ui/deploy-log.js';
 import { FAKE, HOSTILE_LINES, INJECTION, SECRETS } from './hostile.js';
 

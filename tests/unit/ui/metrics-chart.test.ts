@@ -1,6 +1,6 @@
 import { snapshotAgainstTargets } from '../../../src/deploy/prometheus/evaluate.js';
 import { parseExposition, type ParsedExposition } from '../../../src/deploy/prometheus/parse.js';
-import type { Targets } from '../../../src/deploy/runbook/schema.js';
+import type { Targets } from '../../../src/deploy/runbook/schema/index.js';
 import {
   bucketLabel,
   escapeXml,

@@ -6,7 +6,7 @@ import {
   type LogsPort,
   type LogsRead,
 } from '../../../../src/deploy/pipeline/ports.js';
-import type { LogsCheckSpec } from '../../../../src/deploy/runbook/schema.js';
+import type { LogsCheckSpec } from '../../../../src/deploy/runbook/schema/index.js';
 
 const SINCE = new Date('2026-03-02T10:00:00Z');
 
