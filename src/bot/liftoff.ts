@@ -70,9 +70,6 @@ export interface RunningLiftoff {
   stop(): Promise<void>;
 }
 
-/** Until the pipeline lands, an approved run waits in the store, visible in `/deploy status`. */
-const waitingPipeline: PipelinePort = { start: () => undefined };
-
 export function defaultLogger(level: LogLevel = LogLevel.INFO): Logger {
   const logger = new ConsoleLogger();
   logger.setLevel(level);
@@ -184,7 +181,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       cloud?.liveFacts ??
       unreadLiveFacts('GITHUB_TOKEN is not set, so Liftoff reads neither the repository nor the service'),
     notifier: slackRequestNotifier(client),
-    pipeline: options.pipeline ?? pipeline ?? waitingPipeline,
+    pipeline: options.pipeline ?? pipeline,
     ...(cloud === undefined ? {} : { preflight: preflightFromPorts({ repo: cloud.repo, cloudRun: cloud.cloudRun }) }),
   });
   const outboxOwner = cloud?.instanceId ?? 'liftoff';

@@ -31,7 +31,11 @@ export interface DeployDeskDeps {
   readonly catalog: () => RunbookCatalog;
   readonly liveFacts: LiveFactsReader;
   readonly notifier: RequestNotifier;
-  readonly pipeline: PipelinePort;
+  /**
+   * Absent when this Liftoff cannot deploy (no GITHUB_TOKEN, so no GitHub or Google Cloud adapters): a request
+   * or an approval is then refused at once, never left holding the lock with nothing to run it.
+   */
+  readonly pipeline: PipelinePort | undefined;
   readonly newRunId?: () => string;
   /** Runs the runbook's preflight at request time and again at approval; absent without cloud access. */
   readonly preflight?: PreflightRunner;
@@ -46,14 +50,19 @@ type Refusal =
       readonly role: 'deploy' | 'approve' | 'lock';
     };
 
+/** This Liftoff has no pipeline: it shows plans (`--dry-run`) but cannot deploy. */
+type CannotDeploy = { readonly kind: 'cannot_deploy'; readonly runbook: string };
+
 export type RequestResult =
   | Refusal
+  | CannotDeploy
   | { readonly kind: 'locked'; readonly lock: LockLease }
   | { readonly kind: 'dry_run'; readonly plan: Plan }
   | { readonly kind: 'requested'; readonly run: Run; readonly plan: Plan };
 
 export type DecisionResult =
   | Refusal
+  | CannotDeploy
   | { readonly kind: 'not_found'; readonly runId: string }
   | { readonly kind: 'already_decided'; readonly run: Run }
   | { readonly kind: 'expired'; readonly run: Run }
@@ -127,6 +136,7 @@ export class DeployDesk {
     const { runbook } = found;
     const access = await mayRequest(runbook.access, input.userId, this.deps.directory);
     if (!access.allowed) return { kind: 'forbidden', decision: access, role: 'deploy' };
+    if (this.deps.pipeline === undefined && !input.dryRun) return { kind: 'cannot_deploy', runbook: runbook.name };
     const now = this.deps.clock.now();
     const key = serviceKey(runbook.service);
     const lock = await this.deps.store.getLock(key, now);
@@ -201,6 +211,8 @@ export class DeployDesk {
     const withdrawing = input.decision === 'deny' && input.userId === run.requesterId;
     if (!access.allowed && !withdrawing) return { kind: 'forbidden', decision: access, role: 'approve' };
 
+    if (input.decision === 'approve' && this.deps.pipeline === undefined)
+      return { kind: 'cannot_deploy', runbook: runbook.name };
     if (input.decision === 'approve' && this.deps.preflight !== undefined) {
       // Checked again at approval: CI may have gone red, or the service changed, since the request.
       const failed = blockingPreflight(await this.deps.preflight(runbook));
@@ -234,7 +246,7 @@ export class DeployDesk {
     }
     await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
     if (result.run.state === 'approved') {
-      this.deps.pipeline.start(result.run);
+      this.deps.pipeline?.start(result.run);
       return { kind: 'approved', run: result.run };
     }
     return { kind: 'denied', run: result.run };
@@ -295,7 +307,7 @@ export class DeployDesk {
           started += 1;
           line.shift();
           await this.deps.notifier.showDecision(result.run, storedPlan(result.run));
-          this.deps.pipeline.start(result.run);
+          this.deps.pipeline?.start(result.run);
         }
       }
       await this.showPositions(line);

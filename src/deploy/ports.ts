@@ -141,6 +141,25 @@ export interface OutboxFilter {
 }
 
 /**
+ * Something a button offers to someone else, kept so the click reads it from here and never from the button's
+ * value: today a rollback asked in the channel for an approver to confirm (`access.rollbackNeedsApproval`).
+ */
+export interface ActionRequest {
+  readonly id: string;
+  readonly kind: 'rollback';
+  readonly runbook: string;
+  /** What the request acts on: the revision for a rollback. */
+  readonly subject: string;
+  readonly requestedBy: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly decidedBy: string | null;
+  readonly decidedAt: Date | null;
+}
+
+export type NewActionRequest = Omit<ActionRequest, 'decidedBy' | 'decidedAt'>;
+
+/**
  * Everything Liftoff keeps. Every run transition is one guarded write, so a double click,
  * a Slack retry or a second replica cannot move a run twice.
  */
@@ -196,6 +215,11 @@ export interface Store {
   failOutbox(failure: OutboxFailure): Promise<boolean>;
   /** In creation order. */
   listOutbox(filter: OutboxFilter): Promise<OutboxItem[]>;
+
+  createActionRequest(request: NewActionRequest): Promise<ActionRequest>;
+  getActionRequest(id: string): Promise<ActionRequest | undefined>;
+  /** Marks the request decided by `by` if it is still undecided and unexpired at `at`; true if this call did. */
+  decideActionRequest(id: string, by: string, at: Date): Promise<boolean>;
 
   /** Counts of runs by state, for the bot's /metrics. */
   countRunsByState(): Promise<Partial<Record<RunState, number>>>;

@@ -60,11 +60,23 @@ export type RollbackPlanResult =
       readonly after: string;
       /** The runbook's `access.rollbackNeedsApproval`: an approver, not the requester, must confirm. */
       readonly needsApproval: boolean;
+      /** With needsApproval, the stored request an approver's click confirms; null otherwise. */
+      readonly requestId: string | null;
     };
 
 export type RollbackResult =
   | Exclude<RollbackPlanResult, { kind: 'confirm' }>
   | { readonly kind: 'conflict'; readonly message: string }
+  /**
+   * The confirmation no longer stands for a request Liftoff holds open: unknown (crafted, or another
+   * Liftoff's), already decided, expired, or a plain confirm where the runbook needs an approver's.
+   */
+  | {
+      readonly kind: 'request_closed';
+      readonly why: 'unknown' | 'decided' | 'expired' | 'needs_approval';
+      readonly runbook: string | null;
+      readonly decidedBy: string | null;
+    }
   | {
       readonly kind: 'rolled_back';
       readonly runbook: string;
@@ -116,6 +128,11 @@ export interface RollbackDeps {
   /** Names a rollback or re-promote in the outbox and the deploy index; random by default. */
   readonly newOperationId?: (move: 'rollback' | 'repromote') => string;
 }
+
+/** A confirm click: on a stored request (an approver confirming), or a deployer's own confirmation. */
+export type RollbackConfirmation =
+  | { readonly requestId: string; readonly userId: string }
+  | { readonly runbook: string; readonly revision: string; readonly userId: string };
 
 export interface TrafficMoveRecord {
   readonly runbook: Runbook;
@@ -209,41 +226,65 @@ export class RollbackDesk {
     if (auth.kind !== 'ok') return auth;
     const target = await this.checkTarget(auth.runbook, input.revision);
     if (target.kind !== 'ok') return target;
+    const needsApproval = auth.runbook.access.rollbackNeedsApproval;
+    const now = this.deps.clock.now();
+    // The approver's click reads who asked, and for what, from this row: never from the button.
+    const request = needsApproval
+      ? await this.deps.store.createActionRequest({
+          id: `rq-${randomBytes(9).toString('hex')}`,
+          kind: 'rollback',
+          runbook: auth.runbook.name,
+          subject: input.revision,
+          requestedBy: input.userId,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + auth.runbook.approval.timeout),
+        })
+      : null;
     return {
       kind: 'confirm',
       runbook: auth.runbook.name,
       revision: input.revision,
       before: describeTraffic(target.before),
       after: describeTraffic(allTrafficTo(target.before, input.revision)),
-      needsApproval: auth.runbook.access.rollbackNeedsApproval,
+      needsApproval,
+      requestId: request?.id ?? null,
     };
   }
 
   /**
-   * Moves all traffic to the revision and freezes the service. `requestedBy` is who asked for it when an
-   * approver confirms on their behalf (`access.rollbackNeedsApproval`); otherwise the confirming deployer.
+   * Moves all traffic to the revision and freezes the service. The clicker is who acts: a deployer confirming
+   * their own rollback, or an approver confirming a stored request for the deployer who asked (who must still
+   * be one); the request is decided once, so a second click or a second approver moves nothing.
    */
-  async execute(input: {
-    readonly runbook: string;
-    readonly revision: string;
-    readonly userId: string;
-    readonly requestedBy?: string;
-  }): Promise<RollbackResult> {
-    // The clicker is who acts, whatever the button's value names: a deployer on their own account, or with
-    // rollbackNeedsApproval an approver confirming for the deployer who asked (who must still be one).
-    const picked = pickRunbook(this.deps.catalog(), input.runbook);
-    const needsApproval = picked.kind === 'found' && picked.runbook.access.rollbackNeedsApproval;
-    const requester = needsApproval ? (input.requestedBy ?? input.userId) : input.userId;
-    const asked = await this.authorize(input.runbook, requester);
+  async execute(input: RollbackConfirmation): Promise<RollbackResult> {
+    if ('requestId' in input) return this.executeRequest(input.requestId, input.userId);
+    const asked = await this.authorize(input.runbook, input.userId);
     if (asked.kind !== 'ok') return asked;
-    const runbook = asked.runbook;
-    if (needsApproval) {
-      const approval = await this.authorize(input.runbook, input.userId, { approveFor: requester });
-      if (approval.kind !== 'ok') return approval;
-    }
-    const moved = await this.moveAllTrafficTo(runbook, input.revision);
+    if (asked.runbook.access.rollbackNeedsApproval)
+      return { kind: 'request_closed', why: 'needs_approval', runbook: asked.runbook.name, decidedBy: null };
+    const moved = await this.moveAllTrafficTo(asked.runbook, input.revision);
     if (moved.kind !== 'moved') return moved;
-    return this.frozenAfter(runbook, input.revision, input.userId, moved);
+    return this.frozenAfter(asked.runbook, input.revision, input.userId, moved);
+  }
+
+  private async executeRequest(requestId: string, userId: string): Promise<RollbackResult> {
+    const request = await this.deps.store.getActionRequest(requestId);
+    if (request?.kind !== 'rollback') return { kind: 'request_closed', why: 'unknown', runbook: null, decidedBy: null };
+    const closed = (why: 'decided' | 'expired') =>
+      ({ kind: 'request_closed', why, runbook: request.runbook, decidedBy: request.decidedBy }) as const;
+    if (request.decidedBy !== null) return closed('decided');
+    if (request.expiresAt.getTime() <= this.deps.clock.now().getTime()) return closed('expired');
+    const asked = await this.authorize(request.runbook, request.requestedBy);
+    if (asked.kind !== 'ok') return asked;
+    const approval = await this.authorize(request.runbook, userId, { approveFor: request.requestedBy });
+    if (approval.kind !== 'ok') return approval;
+    if (!(await this.deps.store.decideActionRequest(request.id, userId, this.deps.clock.now()))) {
+      const now = await this.deps.store.getActionRequest(request.id);
+      return { ...closed('decided'), decidedBy: now?.decidedBy ?? null };
+    }
+    const moved = await this.moveAllTrafficTo(asked.runbook, request.subject);
+    if (moved.kind !== 'moved') return moved;
+    return this.frozenAfter(asked.runbook, request.subject, userId, moved);
   }
 
   /**

@@ -4,7 +4,12 @@ import { parseRollbackCommand } from '../deploy/rollback-command.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import type { SlackMessage } from '../ui/plan-message.js';
 import { invalidCommandMessage } from '../ui/replies.js';
-import { rollbackChoicesMessage, rollbackConfirmMessage, rollbackReply } from '../ui/rollback-message.js';
+import {
+  parseRollbackValue,
+  rollbackChoicesMessage,
+  rollbackConfirmMessage,
+  rollbackReply,
+} from '../ui/rollback-message.js';
 import { answerEmergencyCommand, registerEmergencyStopButton } from './emergency-stop.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema, slashCommandSchema } from './payloads.js';
@@ -117,22 +122,31 @@ export function registerRollback(app: App, ctx: HandlerContext, rollback: Rollba
     app.action(actionId, async ({ body, ack, respond }) => {
       await ack();
       const parsed = buttonActionSchema.safeParse(body);
-      const [runbook, revision, requestedBy] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
-      if (!parsed.success || runbook === undefined || revision === undefined || rollback === undefined) return;
+      const target = parsed.success ? parseRollbackValue(parsed.data.actions[0]?.value ?? '') : null;
+      if (!parsed.success || rollback === undefined) return;
       const userId = parsed.data.user.id;
+      if (target === null) {
+        await respond(
+          ephemeral({ text: ':no_entry: This button is not one Liftoff offered. Nothing changed.', blocks: [] }),
+        );
+        ctx.metrics.countRequest(`rollback_${step}`, 'refused');
+        return ctx.audit({
+          actorId: userId,
+          action: `button rollback ${step}`,
+          runId: null,
+          outcome: 'refused: unreadable value',
+        });
+      }
+      const subject = 'requestId' in target ? `request ${target.requestId}` : `${target.runbook} ${target.revision}`;
       let outcome = 'error';
       try {
         if (step === 'pick') {
-          const plan = await rollback.plan({ runbook, revision, userId });
+          if ('requestId' in target) return;
+          const plan = await rollback.plan({ ...target, userId });
           outcome = await answerPlan(respond, plan, userId, true);
         } else {
-          const result = await rollback.execute({
-            runbook,
-            revision,
-            userId,
-            ...(requestedBy === undefined ? {} : { requestedBy }),
-          });
-          if (result.kind === 'rolled_back' && requestedBy !== undefined) {
+          const result = await rollback.execute({ ...target, userId });
+          if (result.kind === 'rolled_back' && 'requestId' in target) {
             // The approver confirmed the request in the channel: the report takes its place.
             await respond({ response_type: 'in_channel', replace_original: true, ...rollbackReply(result, userId) });
           } else if (result.kind === 'rolled_back') {
@@ -141,16 +155,16 @@ export function registerRollback(app: App, ctx: HandlerContext, rollback: Rollba
           } else {
             await respond(ephemeral(rollbackReply(result, userId)));
           }
-          outcome = result.kind === 'rolled_back' ? `ok: rolled back to ${revision}` : `refused: ${result.kind}`;
+          outcome = result.kind === 'rolled_back' ? `ok: rolled back to ${result.revision}` : `refused: ${result.kind}`;
         }
       } catch (error) {
-        ctx.logger.error(`rollback ${step} ${revision} failed`, error);
-        await respond(ephemeral({ text: failureText(`roll back to ${revision}`), blocks: [] })).catch(() => undefined);
+        ctx.logger.error(`rollback ${step} ${subject} failed`, error);
+        await respond(ephemeral({ text: failureText(`roll back (${subject})`), blocks: [] })).catch(() => undefined);
       }
       ctx.metrics.countRequest(`rollback_${step}`, outcome.split(':')[0] ?? outcome);
       await ctx.audit({
         actorId: userId,
-        action: `button rollback ${step} ${runbook} ${revision}`,
+        action: `button rollback ${step} ${subject}`,
         runId: null,
         outcome,
       });

@@ -139,8 +139,13 @@ function refusal(
   }
 }
 
+const cannotDeployText = (runbook: string): string =>
+  `:no_entry: This Liftoff cannot deploy: GITHUB_TOKEN is not set, so it reaches neither GitHub nor Google Cloud. Set GITHUB_TOKEN (and Google Cloud credentials) and restart it. ${inlineCode(`/deploy ${runbook} --dry-run`)} still shows the plan.`;
+
 export function requestReply(result: Exclude<RequestResult, { kind: 'dry_run' }>): SlackMessage {
   switch (result.kind) {
+    case 'cannot_deploy':
+      return say(cannotDeployText(result.runbook));
     case 'locked':
       return say(
         `:lock: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}. Try again when it is free.`,
@@ -174,6 +179,8 @@ export function decisionReply(result: DecisionResult): SlackMessage | undefined 
       return say(
         `:lock: Cannot approve: ${inlineCode(result.lock.serviceKey)} is locked: ${lockDescription(result.lock)}.`,
       );
+    case 'cannot_deploy':
+      return say(cannotDeployText(result.runbook));
     case 'preflight_failed':
       return say(
         `:x: Cannot approve: the preflight check ${inlineCode(result.failed.name)} fails now: ${escapeMrkdwn(result.failed.measured, 500)}. Fix it and request the deploy again.`,

@@ -17,12 +17,32 @@ const say = (text: string): SlackMessage => ({
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
 });
 
+/** The value a rollback pick or self-serve confirm carries: runbook and revision, both plain names. */
+export function rollbackValue(runbook: string, revision: string): string {
+  return `${runbook} ${revision}`;
+}
+
 /**
- * The value a rollback button carries: runbook and revision, both plain names, and who asked when an
- * approver confirms for them.
+ * The value of an approver's confirm: only the id of the stored request (who asked, for what), with a prefix
+ * no runbook name can have. The click reads the rest from the store.
  */
-export function rollbackValue(runbook: string, revision: string, requestedBy?: string): string {
-  return requestedBy === undefined ? `${runbook} ${revision}` : `${runbook} ${revision} ${requestedBy}`;
+const REQUEST_VALUE_PREFIX = 'request:';
+
+export function rollbackRequestValue(requestId: string): string {
+  return `${REQUEST_VALUE_PREFIX}${requestId}`;
+}
+
+export function parseRollbackValue(
+  value: string,
+): { readonly requestId: string } | { readonly runbook: string; readonly revision: string } | null {
+  if (value.startsWith(REQUEST_VALUE_PREFIX)) {
+    const requestId = value.slice(REQUEST_VALUE_PREFIX.length);
+    return /^[\w-]{1,80}$/.test(requestId) ? { requestId } : null;
+  }
+  const [runbook, revision, ...rest] = value.split(' ');
+  if (runbook === undefined || revision === undefined || runbook === '' || revision === '' || rest.length > 0)
+    return null;
+  return { runbook, revision };
 }
 
 /** Offered when the rollback target is unusable: a new revision from the last image that served. */
@@ -127,6 +147,8 @@ export function rollbackConfirmMessage(
   plan: Extract<RollbackPlanResult, { kind: 'confirm' }>,
   requestedBy?: string,
 ): SlackMessage {
+  const value =
+    plan.requestId === null ? rollbackValue(plan.runbook, plan.revision) : rollbackRequestValue(plan.requestId);
   const question =
     requestedBy === undefined
       ? `*Roll back ${escapeMrkdwn(plan.runbook)} to ${inlineCode(plan.revision)}?*`
@@ -152,7 +174,7 @@ export function rollbackConfirmMessage(
             action_id: ACTION_IDS.rollbackConfirm,
             style: 'danger',
             text: plainText('Roll back'),
-            value: rollbackValue(plan.runbook, plan.revision, requestedBy),
+            value,
             confirm: {
               title: plainText('Move production traffic?'),
               text: {
@@ -167,6 +189,20 @@ export function rollbackConfirmMessage(
       },
     ],
   };
+}
+
+function requestClosedText(result: Extract<RollbackResult, { kind: 'request_closed' }>): string {
+  const again = inlineCode(`/rollback ${result.runbook ?? '<runbook>'}`);
+  switch (result.why) {
+    case 'unknown':
+      return ':no_entry: This rollback request is not one this Liftoff holds. Nothing changed.';
+    case 'decided':
+      return `:no_entry: This rollback request was already confirmed${result.decidedBy === null ? '' : ` by ${mention(result.decidedBy)}`}. Nothing changed.`;
+    case 'expired':
+      return `:hourglass: This rollback request expired. Nothing changed; ask again with ${again}.`;
+    case 'needs_approval':
+      return `:no_entry: This runbook needs an approver to confirm a rollback. Nothing changed; ask with ${again}.`;
+  }
 }
 
 /** Every answer of the rollback flow but the list and the confirmation. */
@@ -224,6 +260,8 @@ export function rollbackReply(
           ? `:no_entry: This Re-promote no longer applies: the freeze of the rollback it was offered for has been lifted, and the service may have moved on since. Nothing changed. See ${inlineCode(`/rollback ${result.runbook}`)}.`
           : `:no_entry: This Re-promote no longer applies: the service is held by another lock, left alone: ${lockDescription(result.lock)}. Nothing changed.`,
       );
+    case 'request_closed':
+      return say(requestClosedText(result));
     case 'already_serving':
       return say(`${inlineCode(result.revision)} already serves all the traffic of ${inlineCode(result.runbook)}.`);
     case 'conflict':

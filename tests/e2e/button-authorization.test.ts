@@ -142,7 +142,9 @@ describe('every button checks who clicks, and acts only while what it was offere
         `the outsider told why on a crafted ${click.actionId}`,
         10_000,
       );
-      expect(w.ephemeralTextsFor(USERS.outsider).at(-1)).toMatch(/Only|may not|cannot|already/i);
+      expect(w.ephemeralTextsFor(USERS.outsider).at(-1)).toMatch(
+        /Only|may not|cannot|already|not one Liftoff offered/i,
+      );
     }
     expect(await snapshot(w)).toEqual(before);
     expect(servingNow(w)).toEqual([`${OLD_REVISION}=100`]);
@@ -235,4 +237,98 @@ describe('the Slack emulator, like Slack, shows an ephemeral message to its reci
       }),
     ).rejects.toThrow(/Slack shows it to U0DEV alone/);
   }, 30_000);
+});
+
+describe('a rollback asked of approvers (access.rollbackNeedsApproval) is read from the store, never from the button', () => {
+  let w: World;
+  afterAll(async () => {
+    await w?.closeWorld();
+  });
+
+  const askedInChannel = async (userId: string) => {
+    const seen = new Set(w.emulator.messages.map((m) => m.ts));
+    await w.sender.slashCommand({ command: '/rollback', text: `phase3 ${OLD_REVISION}`, userId, channelId: CHANNEL });
+    return waitFor(
+      () =>
+        w.emulator.messages.find(
+          (m) => m.channel === CHANNEL && !seen.has(m.ts) && hasAction(m.blocks, 'liftoff_rollback_confirm'),
+        ),
+      'the rollback request in the channel',
+      10_000,
+    );
+  };
+  const lastTextFor = async (userId: string, told: number, what: string) => {
+    await waitFor(() => (w.ephemeralTextsFor(userId).length > told ? true : undefined), what, 10_000);
+    return w.ephemeralTextsFor(userId).at(-1) ?? '';
+  };
+
+  it('refuses crafted, self-made, outsider and expired confirmations, and rolls back once on a real one', async () => {
+    w = await startWorld({ phase3Edits: { 'rollbackNeedsApproval: false': 'rollbackNeedsApproval: true' } });
+    expect((await w.deployAndWait()).state).toBe('succeeded');
+    const before = await snapshot(w);
+    const asked = await askedInChannel(USERS.requester);
+    const value = /"value":"(request:[\w-]+)"/.exec(JSON.stringify(asked.blocks))?.[1] ?? '';
+    expect(value).toMatch(/^request:rq-/);
+    // The value names no user: who asked lives in the store.
+    expect(value).not.toContain(USERS.requester);
+
+    // The outsider on the real request, and the requester confirming their own.
+    for (const [userId, refusal] of [
+      [USERS.outsider, /Only an approver/],
+      [USERS.requester, /another approver confirms it/],
+    ] as const) {
+      const told = w.ephemeralTextsFor(userId).length;
+      await w.sender.blockAction({
+        actionId: 'liftoff_rollback_confirm',
+        userId,
+        channelId: CHANNEL,
+        messageTs: asked.ts,
+      });
+      expect(await lastTextFor(userId, told, `the refusal of ${userId}`)).toMatch(refusal);
+    }
+    // An approver crafting the old value format (naming a deployer as requester), a plain confirm that would
+    // skip the approver, and an id Liftoff never stored: each refused, nothing moves.
+    const crafted = [
+      { value: `phase3 ${OLD_REVISION} ${USERS.requester}`, told: /not one Liftoff offered/ },
+      { value: `phase3 ${OLD_REVISION}`, told: /Only deployers|needs an approver/ },
+      { value: 'request:rq-000000000000000000', told: /not one this Liftoff holds/ },
+    ];
+    for (const click of crafted) {
+      const told = w.ephemeralTextsFor(USERS.approver).length;
+      await craftedClick(w, { actionId: 'liftoff_rollback_confirm', value: click.value, userId: USERS.approver });
+      expect(await lastTextFor(USERS.approver, told, `the refusal of ${click.value}`)).toMatch(click.told);
+    }
+    expect(await snapshot(w)).toEqual(before);
+
+    // The real request, confirmed by an approver after it expired: refused; a fresh one confirmed: rolled back.
+    w.clock.advance(16 * 60_000);
+    const toldExpired = w.ephemeralTextsFor(USERS.approver).length;
+    await w.sender.blockAction({
+      actionId: 'liftoff_rollback_confirm',
+      userId: USERS.approver,
+      channelId: CHANNEL,
+      messageTs: asked.ts,
+    });
+    expect(await lastTextFor(USERS.approver, toldExpired, 'the refusal of an expired request')).toMatch(/expired/);
+    expect(servingNow(w)).toEqual(before.serving);
+
+    const fresh = await askedInChannel(USERS.requester);
+    await w.sender.blockAction({
+      actionId: 'liftoff_rollback_confirm',
+      userId: USERS.approver,
+      channelId: CHANNEL,
+      messageTs: fresh.ts,
+    });
+    await waitFor(
+      () => (servingNow(w).join() === `${OLD_REVISION}=100` ? true : undefined),
+      'the traffic on the old revision',
+      10_000,
+    );
+    const freeze = await waitFor(
+      () => w.liftoff.store.getLock(SERVICE_KEY, w.clock.now()),
+      'the freeze after the rollback',
+      10_000,
+    );
+    expect(freeze.holderId).toBe(USERS.approver);
+  }, 90_000);
 });

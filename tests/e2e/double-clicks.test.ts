@@ -517,7 +517,7 @@ describe('the rollback confirmation posted for approvers (access.rollbackNeedsAp
     await w?.closeWorld();
   });
 
-  it('one rollback, the report replaces the request once, the other approver told it already serves', async () => {
+  it('one rollback, the report replaces the request once, the other approver told it was already confirmed', async () => {
     await w.sender.slashCommand({
       command: '/rollback',
       text: `phase3 ${OLD_REVISION}`,
@@ -535,10 +535,12 @@ describe('the rollback confirmation posted for approvers (access.rollbackNeedsAp
     const answers = await Promise.all([confirm(USERS.approver), confirm(USERS.groupApprover)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
 
-    const audit = await auditOf(w, `button rollback confirm phase3 ${OLD_REVISION}`, 2);
+    const requestId = /request:([\w-]+)/.exec(JSON.stringify(asked.blocks))?.[1] ?? '';
+    expect(requestId).not.toBe('');
+    const audit = await auditOf(w, `button rollback confirm request ${requestId}`, 2);
     expect(audit.map((e) => e.outcome).sort()).toEqual([
       `ok: rolled back to ${OLD_REVISION}`,
-      'refused: already_serving',
+      'refused: request_closed',
     ]);
     const winner = audit.find((e) => e.outcome.startsWith('ok: '))?.actorId ?? '';
     const loser = winner === USERS.approver ? USERS.groupApprover : USERS.approver;
@@ -550,7 +552,7 @@ describe('the rollback confirmation posted for approvers (access.rollbackNeedsAp
     expect(message?.text).toContain(`<@${winner}> rolled \`phase3\` back to \`${OLD_REVISION}\``);
     expect(hasAction(message?.blocks, 'liftoff_rollback_confirm')).toBe(false);
     expect(answersOn(w, loser, asked.ts).map((r) => [r.response_type, r.text])).toEqual([
-      ['ephemeral', `\`${OLD_REVISION}\` already serves all the traffic of \`phase3\`.`],
+      ['ephemeral', `:no_entry: This rollback request was already confirmed by <@${winner}>. Nothing changed.`],
     ]);
     expect((await w.liftoff.store.getLock(SERVICE_KEY, w.clock.now()))?.holderId).toBe(winner);
     expect(internalErrors(w)).toEqual([]);

@@ -42,7 +42,12 @@ export interface HarnessOptions {
   readonly clock?: TestClock;
   readonly emulator?: SlackEmulator;
   readonly liveFacts?: LiveFactsReader;
-  readonly pipeline?: PipelinePort;
+  /**
+   * Without GitHub access the harness stands in a pipeline that holds approved runs, so the request and
+   * approval flow can be tested alone; 'none' gives Liftoff no pipeline at all, as in production without
+   * GITHUB_TOKEN. With GITHUB_TOKEN in `env` the real pipeline runs.
+   */
+  readonly pipeline?: PipelinePort | 'none';
   readonly expirySweepMs?: number;
   /** Extra options for startLiftoff (pipeline timings, GitHub mode, outbox interval). */
   readonly liftoff?: Partial<
@@ -91,6 +96,15 @@ export async function waitFor<T>(
 const hasApproveButton = (message: EmulatedMessage): boolean =>
   JSON.stringify(message.blocks ?? []).includes('"liftoff_approve"');
 
+/** Approved runs stay approved: the request and approval tests stop there. */
+const HOLDING_PIPELINE: PipelinePort = { start: () => undefined };
+
+function pipelineOption(option: HarnessOptions['pipeline'], hasGitHub: boolean): { pipeline?: PipelinePort } {
+  if (option === 'none') return {};
+  if (option !== undefined) return { pipeline: option };
+  return hasGitHub ? {} : { pipeline: HOLDING_PIPELINE };
+}
+
 /** The real Liftoff app over loopback, against the Slack emulator, with a temporary store. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = options.clock ?? new TestClock();
@@ -116,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     host: '127.0.0.1',
     expirySweepMs: options.expirySweepMs ?? 50,
     ...(options.liveFacts === undefined ? {} : { liveFacts: options.liveFacts }),
-    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+    ...pipelineOption(options.pipeline, config.github.token !== undefined),
     ...options.liftoff,
   });
   const url = `http://127.0.0.1:${liftoff.port}`;

@@ -103,6 +103,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_run_id ON outbox (run_id, created_at, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'action requests',
+    sql: `
+      CREATE TABLE action_requests (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        runbook TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        decided_by TEXT,
+        decided_at INTEGER,
+        CHECK ((decided_by IS NULL) = (decided_at IS NULL))
+      ) STRICT;
+    `,
+  },
 ];
 
 /** PostgreSQL: timestamptz (microseconds, so a JavaScript Date round-trips exactly), jsonb. */
@@ -193,6 +211,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       -- Claims scan the undelivered items in creation order; delivered ones stay out of this index.
       CREATE INDEX outbox_pending ON outbox (created_at, seq) WHERE delivered_at IS NULL;
       CREATE INDEX outbox_run_id ON outbox (run_id, created_at, seq);
+    `,
+  },
+  {
+    version: 3,
+    name: 'action requests',
+    sql: `
+      CREATE TABLE action_requests (
+        id text PRIMARY KEY,
+        kind text NOT NULL,
+        runbook text NOT NULL,
+        subject text NOT NULL,
+        requested_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        decided_by text,
+        decided_at timestamptz,
+        CHECK ((decided_by IS NULL) = (decided_at IS NULL))
+      );
     `,
   },
 ];

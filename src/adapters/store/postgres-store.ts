@@ -2,9 +2,11 @@ import { Pool } from 'pg';
 import type { PoolClient, QueryConfigValues } from 'pg';
 import { z } from 'zod';
 import type {
+  ActionRequest,
   AuditEntry,
   LockLease,
   LockResult,
+  NewActionRequest,
   NewOutboxItem,
   NewRun,
   OutboxClaim,
@@ -18,6 +20,11 @@ import type {
   TransitionResult,
 } from '../../deploy/ports.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
+import {
+  createPostgresActionRequest,
+  decidePostgresActionRequest,
+  getPostgresActionRequest,
+} from './action-requests.js';
 import { migratePostgres } from './migrations.js';
 import {
   StoreError,
@@ -511,6 +518,18 @@ class PostgresStore implements Store {
       const { rows } = await query(pool, 'SELECT state, count(*) AS count FROM runs GROUP BY state');
       return stateCounts(rows);
     });
+  }
+
+  createActionRequest(request: NewActionRequest): Promise<ActionRequest> {
+    return this.#call((pool) => createPostgresActionRequest(pool, request));
+  }
+
+  getActionRequest(id: string): Promise<ActionRequest | undefined> {
+    return this.#call((pool) => getPostgresActionRequest(pool, id));
+  }
+
+  decideActionRequest(id: string, by: string, at: Date): Promise<boolean> {
+    return this.#call((pool) => decidePostgresActionRequest(pool, id, by, at));
   }
 
   enqueueOutbox(item: NewOutboxItem): Promise<boolean> {

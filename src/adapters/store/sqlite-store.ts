@@ -3,9 +3,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type {
+  ActionRequest,
   AuditEntry,
   LockLease,
   LockResult,
+  NewActionRequest,
   NewOutboxItem,
   NewRun,
   OutboxClaim,
@@ -19,6 +21,7 @@ import type {
   TransitionResult,
 } from '../../deploy/ports.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
+import { SqliteActionRequests } from './action-requests.js';
 import { migrateSqlite } from './migrations.js';
 import {
   StoreError,
@@ -211,6 +214,7 @@ class SqliteStore implements Store {
   #closed = false;
 
   readonly #statements: Statements;
+  readonly #actionRequests: SqliteActionRequests;
   readonly #transition;
   readonly #acquireLock;
   readonly #updateRunData;
@@ -238,6 +242,7 @@ class SqliteStore implements Store {
 
     const s = prepareStatements(db);
     this.#statements = s;
+    this.#actionRequests = new SqliteActionRequests(db);
 
     this.#transition = db.transaction((request: TransitionRequest): TransitionResult => {
       const current = s.selectRun.get(request.runId);
@@ -453,6 +458,18 @@ class SqliteStore implements Store {
 
   countRunsByState(): Promise<Partial<Record<RunState, number>>> {
     return this.#call((s) => stateCounts(s.countByState.all()));
+  }
+
+  createActionRequest(request: NewActionRequest): Promise<ActionRequest> {
+    return this.#call(() => this.#actionRequests.create(request));
+  }
+
+  getActionRequest(id: string): Promise<ActionRequest | undefined> {
+    return this.#call(() => this.#actionRequests.get(id));
+  }
+
+  decideActionRequest(id: string, by: string, at: Date): Promise<boolean> {
+    return this.#call(() => this.#actionRequests.decide(id, by, at));
   }
 
   enqueueOutbox(item: NewOutboxItem): Promise<boolean> {

@@ -340,3 +340,33 @@ describe('expiry is computed from the store', () => {
     }
   });
 });
+
+describe('a Liftoff that cannot deploy (no GITHUB_TOKEN, so no pipeline)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ pipeline: 'none' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('refuses /deploy at once with the fix, posts no plan and takes no lock; a dry run still works', async () => {
+    await h.deploy('phase3');
+    const refusal = await waitFor(
+      () => h.ephemeralTextsFor(USERS.requester).find((t) => t.includes('cannot deploy')),
+      'the refusal',
+    );
+    expect(refusal).toContain('GITHUB_TOKEN is not set');
+    expect(refusal).toContain('/deploy phase3 --dry-run');
+    expect(h.emulator.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(0);
+    expect(await h.liftoff.store.listRuns({})).toHaveLength(0);
+    expect(await h.liftoff.store.listLocks(h.clock.now())).toHaveLength(0);
+
+    await h.deploy('phase3 --dry-run');
+    const dryRun = await waitFor(
+      () => h.emulator.responses.find((r) => JSON.stringify(r.blocks ?? []).includes('Dry run')),
+      'the dry run',
+    );
+    expect(dryRun.response_type).toBe('ephemeral');
+  });
+});

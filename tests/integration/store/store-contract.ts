@@ -641,6 +641,52 @@ export function describeStoreContract(adapter: string, openFresh: FreshStoreFact
       });
     });
 
+    describe('action requests', () => {
+      const request = (id: string) =>
+        ({
+          id,
+          kind: 'rollback',
+          runbook: 'api',
+          subject: 'api-00041-abc',
+          requestedBy: 'U_DEPLOYER',
+          createdAt: at(0),
+          expiresAt: at(15 * MINUTE),
+        }) as const;
+
+      test('a request reads back exactly, undecided, and an unknown id is undefined', async () => {
+        const store = await fresh();
+        const created = await store.createActionRequest(request('rq-1'));
+
+        expect(created).toEqual({ ...request('rq-1'), decidedBy: null, decidedAt: null });
+        expect(await store.getActionRequest('rq-1')).toEqual(created);
+        expect(await store.getActionRequest('rq-2')).toBeUndefined();
+        await expect(store.createActionRequest(request('rq-1'))).rejects.toThrow(/already exists/);
+      });
+
+      test('it is decided once, never after it expired', async () => {
+        const store = await fresh();
+        await store.createActionRequest(request('rq-1'));
+        await store.createActionRequest(request('rq-2'));
+
+        expect(await store.decideActionRequest('rq-1', 'U_APPROVER', at(MINUTE))).toBe(true);
+        expect(await store.decideActionRequest('rq-1', 'U_OTHER', at(2 * MINUTE))).toBe(false);
+        expect(await store.getActionRequest('rq-1')).toMatchObject({ decidedBy: 'U_APPROVER', decidedAt: at(MINUTE) });
+        expect(await store.decideActionRequest('rq-2', 'U_APPROVER', at(15 * MINUTE))).toBe(false);
+        expect(await store.getActionRequest('rq-2')).toMatchObject({ decidedBy: null, decidedAt: null });
+        expect(await store.decideActionRequest('rq-missing', 'U_APPROVER', at(MINUTE))).toBe(false);
+      });
+
+      test('concurrent decisions of one request: exactly one wins', async () => {
+        const store = await fresh();
+        await warmUp(store);
+        await store.createActionRequest(request('rq-1'));
+        const decisions = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.decideActionRequest('rq-1', `U_${i}`, at(MINUTE))),
+        );
+        expect(decisions.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
     describe('message ts and run data', () => {
       test('setMessageTs writes once: a second call does not overwrite it', async () => {
         const store = await fresh();
