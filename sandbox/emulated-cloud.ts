@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { EmergenceFaults } from './emergence/index.js';
 import { emergenceRuntime, type EmergenceRuntime, type EmergenceRuntimeOptions } from './emergence/runtime.js';
 import { startGcpEmulator, type GcpEmulator } from './gcp/index.js';
+import type { EmulatedCiOptions } from './github/ci.js';
 import { startGitHubEmulator, type GitHubEmulator } from './github/index.js';
 
 export const EMERGENCE_REPO = { owner: 'emergence', name: 'emergence-app' } as const;
@@ -23,6 +24,8 @@ export interface EmulatedCloudOptions {
   readonly repoDir?: string;
   /** The time the emulators stamp (log entries, builds, commits): a test's clock must be Liftoff's too. */
   readonly clock?: { now(): Date };
+  /** The app repository's CI: a green check run on every commit by default, as its workflow gives; false: none. */
+  readonly ci?: EmulatedCiOptions | false;
 }
 
 export interface EmulatedCloud {
@@ -73,6 +76,7 @@ export async function startEmulatedCloud(options: EmulatedCloudOptions): Promise
   const github = await startGitHubEmulator({
     ...clock,
     token: options.githubToken,
+    ...(options.ci === false ? {} : { ci: options.ci ?? {} }),
     repos: [
       {
         ...EMERGENCE_REPO,

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { EmulatedCi, type EmulatedCiOptions } from './ci.js';
 import { FaultSwitches, type GitHubFaults } from './faults.js';
 import { GitRepository, isObjectId, isValidRefName, isValidTreePath } from './git.js';
 import { ApiError, DOCS, errorBody, requestId, type ApiResponse } from './http.js';
@@ -68,6 +69,8 @@ export interface GitHubEmulatorOptions {
   readonly rateLimits?: RateLimitOptions;
   /** Keep the temporary repositories after `close()` (default false). */
   readonly keepRepositories?: boolean;
+  /** A CI that reports a check run on every commit a branch moves to (and on each head at start). Default none. */
+  readonly ci?: EmulatedCiOptions;
 }
 
 /** One request as the emulator saw it, with the status it answered. */
@@ -129,6 +132,8 @@ export interface GitHubEmulator {
     state: CommitState,
     options?: { readonly description?: string; readonly targetUrl?: string },
   ): void;
+  /** The emulated CI, when `ci` was given: its `conclusion` decides how the next commits' runs end. */
+  readonly ci: EmulatedCi | undefined;
   /** Adds a check run on a commit; a null conclusion is a run still in progress. */
   addCheckRun(sha: string, name: string, conclusion: CheckConclusion | null): void;
   /** Pushes one commit on a branch (default: the default branch) changing `files`; null deletes a file. */
@@ -252,6 +257,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     return repo;
   };
 
+  const ci = options.ci === undefined ? undefined : new EmulatedCi(backend, options.ci);
+
   const faults = new FaultSwitches(
     (owner, name, branch, files) => repoOrThrow(owner, name).pendingMoves.set(branch, files),
     () => {
@@ -278,6 +285,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       writes: new Mutex(),
     };
     repos.set(repoKey(spec.owner, spec.name), repo);
+    if (ci !== undefined) git.onRefMoved = (ref, sha) => ci.onRefMoved(ref, sha);
+    const existingHead = ci === undefined ? null : await branchHead(repo, defaultBranch);
+    if (existingHead !== null) ci?.onRefMoved(`refs/heads/${defaultBranch}`, existingHead);
     if (spec.files !== undefined && Object.keys(spec.files).length > 0) {
       const parent = await branchHead(repo, defaultBranch);
       const { moved } = await commitFilesOnBranch(repo, {
@@ -500,6 +510,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       };
       commitStatuses.set(sha, [...(commitStatuses.get(sha) ?? []), status]);
     },
+    ci,
     addCheckRun(sha, name, conclusion) {
       if (!isObjectId(sha)) throw new Error(`not a full commit id: ${sha}`);
       const run: CheckRunRecord = { id: backend.nextId(), sha, name, conclusion, startedAt: clock.now() };
@@ -525,6 +536,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       calls.length = 0;
     },
     async close() {
+      ci?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -177,6 +177,9 @@ function parseTreeListing(output: Buffer): GitTreeEntry[] {
 
 /** A repository on disk, bare or not, addressed through its git directory. */
 export class GitRepository {
+  /** Told of every branch or tag this emulator moves (not of pushes made with git directly). */
+  onRefMoved: ((fullName: string, sha: string) => void) | undefined;
+
   private constructor(readonly gitDir: string) {}
 
   /** Creates a bare repository at `dir` whose HEAD names `defaultBranch`. */
@@ -303,6 +306,7 @@ export class GitRepository {
     if (!fullName.startsWith('refs/') || !isValidRefName(fullName) || !isObjectId(newSha)) return false;
     try {
       await this.run(['update-ref', fullName, newSha, expected ?? ZERO_SHA]);
+      this.onRefMoved?.(fullName, newSha);
       return true;
     } catch (error) {
       if (error instanceof GitCommandError) return false;

@@ -30,10 +30,10 @@ async function runOne(
       const notGreen = relevant.filter((c) => c.state !== 'success');
       if (missing.length > 0) return { ok: false, measured: `not reported on ${branch}: ${missing.join(', ')}` };
       if (notGreen.length > 0) return { ok: false, measured: notGreen.map((c) => `${c.name} ${c.state}`).join(', ') };
-      return {
-        ok: true,
-        measured: relevant.length === 0 ? `no status or check reported on ${branch}` : `${relevant.length} green`,
-      };
+      // Nothing reported is not green: CI may not have started on this commit yet, or the repository has none.
+      if (relevant.length === 0)
+        return { ok: false, measured: `could not check: no status or check reported on ${branch}'s head yet` };
+      return { ok: true, measured: `${relevant.length} green` };
     }
     case 'source': {
       const content = await deps.repo.readFileAtCommit({ repo, sha: await headSha(), path: spec.file });

@@ -48,3 +48,36 @@ describe('preflight: the seed runbook’s pre-deploy checklist, at request time 
     expect((await w.liftoff.store.listRuns({}))[0]?.state).toBe('requested');
   });
 });
+
+describe('a CI preflight with nothing green to read is never a pass', () => {
+  let w: World | undefined;
+  afterEach(async () => {
+    await w?.closeWorld();
+    w = undefined;
+  });
+  const planText = (world: World): string =>
+    JSON.stringify(
+      world.emulator.messages.find((m) => m.channel === CHANNEL && m.thread_ts === undefined)?.blocks ?? [],
+    );
+
+  it('no status or check reported on the head: could not check, Approve disabled', async () => {
+    const world = (w = await startWorld({ ci: false }));
+    await world.deploy('phase3');
+    await waitFor(() => (planText(world).includes('Approve is disabled') ? true : undefined), 'the plan');
+    expect(planText(world)).toMatch(/ci-green: could not check: no status or check reported/);
+    expect(planText(world)).not.toContain('liftoff_approve');
+  });
+
+  it('CI still running on the head: pending, Approve disabled', async () => {
+    const world = (w = await startWorld({ ci: { checkName: 'ci / test', durationMs: 60_000 } }));
+    await world.deploy('phase3');
+    await waitFor(() => (planText(world).includes('Approve is disabled') ? true : undefined), 'the plan');
+    expect(planText(world)).toMatch(/ci-green.*ci \/ test pending/);
+  });
+
+  it('every commit Liftoff pushes gets CI: a second deploy right after the first is not blocked', async () => {
+    const world = (w = await startWorld());
+    expect((await world.deployAndWait()).state).toBe('succeeded');
+    expect((await world.deployAndWait()).state).toBe('succeeded');
+  }, 60_000);
+});

@@ -41,6 +41,8 @@ export interface WorldOptions {
   readonly revisionNames?: readonly string[];
   readonly harness?: HarnessOptions;
   readonly gcpTimings?: Parameters<typeof startGcpEmulator>[0]['timings'];
+  /** The repository's emulated CI (default: a green check run on every commit); false: no CI at all. */
+  readonly ci?: Parameters<typeof startEmulatedCloud>[0]['ci'];
   /**
    * Settings of `runbooks/phase3.yml` to change for this world, e.g. `{ 'queue: false': 'queue: true' }`: each line
    * must be there as written. The edited copy lives in a temporary directory removed with the world.
@@ -102,6 +104,7 @@ export function startEmulators(options: WorldOptions = {}, clock?: TestClock): P
     runtime: { analysisMs: 30, skipPathMs: 1 },
     gcpTimings: { buildQueueMs: 10, buildStepMs: 20, revisionReadyMs: 30, trafficUpdateMs: 5, ...options.gcpTimings },
     ...(options.buildTag === undefined ? {} : { buildTag: options.buildTag }),
+    ...(options.ci === undefined ? {} : { ci: options.ci }),
     ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
     ...(options.revisions === undefined ? {} : { revisions: options.revisions }),
     ...(options.revisionNames === undefined ? {} : { revisionNames: options.revisionNames }),
