@@ -1,10 +1,10 @@
 import { scrapeMetrics } from './checks/metrics-check.js';
-import type { CloudRunPort, Prober } from './pipeline/ports.js';
+import type { CloudRunPort, Prober, ServiceSnapshot } from './pipeline/ports.js';
 import { snapshotAgainstTargets, type MetricsSnapshot } from './prometheus/evaluate.js';
 import type { ParsedExposition } from './prometheus/parse.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
 import type { Runbook, Targets } from './runbook/schema/index.js';
-import { describeTraffic } from './traffic.js';
+import { describeTraffic, pinTraffic } from './traffic.js';
 
 export interface ScrapedTarget {
   /** 'service' for the service URL, or the traffic tag a revision is reached through. */
@@ -55,6 +55,13 @@ export function pickRunbook(
  * The live service's metrics against the runbook's targets (the seed runbook's dashboard), scraped from the
  * service URL; with `compare`, also from each tagged revision through the tag URL Cloud Run reports.
  */
+/** The one revision serving all of the service URL's traffic; null when the traffic is split. */
+function servingRevision(service: ServiceSnapshot): string | null {
+  const serving = pinTraffic(service.traffic, service.latestReadyRevision).filter((t) => t.percent > 0);
+  const first = serving[0]?.revision ?? null;
+  return first !== null && serving.every((t) => t.revision === first) ? first : null;
+}
+
 export async function liveMetrics(
   deps: { readonly cloudRun: CloudRunPort; readonly prober: Prober; readonly catalog: () => RunbookCatalog },
   input: { readonly runbook: string | undefined; readonly compare: boolean },
@@ -95,7 +102,8 @@ export async function liveMetrics(
     };
   };
   const scraped: ScrapedTarget[] = [];
-  if (service.uri !== null) scraped.push(await scrape('service', service.uri, service.latestReadyRevision, 100));
+  // The service URL is labelled with what serves it: the latest Ready revision can be a failed candidate at 0 %.
+  if (service.uri !== null) scraped.push(await scrape('service', service.uri, servingRevision(service), 100));
   if (input.compare) {
     const tagged = service.trafficStatuses.filter((t) => t.tag !== null && t.uri !== null);
     scraped.push(

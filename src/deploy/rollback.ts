@@ -16,6 +16,7 @@ import type { Clock, LockLease, Store } from './ports.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';
+import { heldTrafficHealthily, revisionVerdicts, type RevisionVerdict } from './revision-history.js';
 import { revisionName, revisionTag } from './revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from './traffic.js';
 
@@ -26,6 +27,10 @@ export interface RevisionChoice {
   readonly percent: number;
   readonly tags: readonly string[];
   readonly state: 'ready' | 'failed' | 'pending';
+  /** What Liftoff's runs say of it; undefined: no run mentions it. */
+  readonly verdict: RevisionVerdict | undefined;
+  /** Offered as a target: Ready, not serving everything, and it held traffic with no failed checks. */
+  readonly canTarget: boolean;
 }
 
 type Refusal = ServiceCommandRefusal;
@@ -150,6 +155,16 @@ type CheckedTarget = Extract<Awaited<ReturnType<RollbackDesk['checkTarget']>>, {
 
 const newOperationId = (move: 'rollback' | 'repromote'): string => `${move}-${randomBytes(6).toString('hex')}`;
 
+/** How many recent runs the revision verdicts are read from. */
+const HISTORY_RUNS = 200;
+
+/**
+ * A revision that held traffic with no failed checks. With no run in the history at all (Liftoff newly set up),
+ * nothing is known either way and any Ready revision may be picked: an emergency rollback must stay possible.
+ */
+const isGoodTarget = (history: ReadonlyMap<string, RevisionVerdict>, verdict: RevisionVerdict | undefined): boolean =>
+  history.size === 0 || heldTrafficHealthily(verdict);
+
 /** How long a redeployed revision may take to get Ready. */
 const REDEPLOY_READY_MS = 10 * 60_000;
 
@@ -193,24 +208,33 @@ export class RollbackDesk {
     const auth = await this.authorize(input.runbook, input.userId);
     if (auth.kind !== 'ok') return auth;
     try {
-      const [service, revisions] = await Promise.all([
+      const [service, revisions, history] = await Promise.all([
         this.deps.cloudRun.getService(where(auth.runbook)),
         this.deps.cloudRun.listRevisions(where(auth.runbook), 10),
+        this.history(auth.runbook),
       ]);
       const pinned = pinTraffic(service.traffic, service.latestReadyRevision);
+      const choices = revisions.map((r): RevisionChoice => {
+        const percent = pinned.filter((t) => t.revision === r.name).reduce((sum, t) => sum + t.percent, 0);
+        const verdict = history.get(r.name);
+        return {
+          name: r.name,
+          image: r.image,
+          createdAt: r.createdAt,
+          percent,
+          tags: pinned.filter((t) => t.revision === r.name && t.tag !== null).map((t) => t.tag ?? ''),
+          state: r.state,
+          verdict,
+          canTarget: r.state === 'ready' && percent < 100 && isGoodTarget(history, verdict),
+        };
+      });
       return {
         kind: 'choices',
         runbook: auth.runbook.name,
         service: auth.runbook.service.name,
         serving: describeTraffic(pinned),
-        revisions: revisions.map((r) => ({
-          name: r.name,
-          image: r.image,
-          createdAt: r.createdAt,
-          percent: pinned.filter((t) => t.revision === r.name).reduce((sum, t) => sum + t.percent, 0),
-          tags: pinned.filter((t) => t.revision === r.name && t.tag !== null).map((t) => t.tag ?? ''),
-          state: r.state,
-        })),
+        // What may be rolled back to first, newest first within each group (Cloud Run lists newest first).
+        revisions: [...choices.filter((c) => c.canTarget), ...choices.filter((c) => !c.canTarget)],
       };
     } catch (error) {
       return { kind: 'unavailable', reason: `Cloud Run: ${reasonOf(error)}` };
@@ -326,9 +350,15 @@ export class RollbackDesk {
 
   private async redeployImage(runbook: Runbook, image: string, userId: string): Promise<RedeployResult> {
     try {
-      const revisions = await this.deps.cloudRun.listRevisions(where(runbook), 20);
-      // Only an image that already served this service: the button's value is not a way to deploy anything.
-      if (!revisions.some((r) => r.image === image && r.state === 'ready'))
+      const [revisions, history] = await Promise.all([
+        this.deps.cloudRun.listRevisions(where(runbook), 20),
+        this.history(runbook),
+      ]);
+      // Only an image that already served this service healthily: the button's value is not a way to deploy
+      // anything, nor a way back to an image that failed its checks.
+      if (
+        !revisions.some((r) => r.image === image && r.state === 'ready' && isGoodTarget(history, history.get(r.name)))
+      )
         return { kind: 'unknown_image', runbook: runbook.name, image };
       const service = await this.deps.cloudRun.getService(where(runbook));
       const before = withoutBrokenTags(pinTraffic(service.traffic, service.latestReadyRevision), revisions);
@@ -408,7 +438,8 @@ export class RollbackDesk {
     const auth = await this.authorize(input.runbook, input.userId, { approveFor: null });
     if (auth.kind !== 'ok') return auth;
     // Checked first so a double click hears that the revision serves already, not that the freeze is gone.
-    const target = await this.checkTarget(auth.runbook, input.revision);
+    // A candidate that failed its checks is what Re-promote exists for: an approver's deliberate override.
+    const target = await this.checkTarget(auth.runbook, input.revision, { overrideFailedChecks: true });
     if (target.kind !== 'ok') return target;
     const key = serviceKey(auth.runbook.service);
     const lock = await this.deps.store.getLock(key, this.deps.clock.now());
@@ -490,10 +521,16 @@ export class RollbackDesk {
       await this.deps.store.enqueueOutbox({ ...item, runId: operationId, at: new Date(at.getTime() + index) });
   }
 
-  /** Refuses a target that is gone, not Ready or serving already, and a service a deploy holds. */
+  /** The runbook's recent runs, read for what they say of each revision. */
+  private async history(runbook: Runbook): Promise<ReadonlyMap<string, RevisionVerdict>> {
+    return revisionVerdicts(await this.deps.store.listRuns({ runbook: runbook.name, limit: HISTORY_RUNS }));
+  }
+
+  /** Refuses a target that is gone, not Ready, failed verification or serving already, and a service a deploy holds. */
   private async checkTarget(
     runbook: Runbook,
     revision: string,
+    options: { readonly overrideFailedChecks?: boolean } = {},
   ): Promise<
     | Exclude<RollbackPlanResult, { kind: 'confirm' }>
     | { kind: 'ok'; before: ReturnType<typeof pinTraffic>; etag: string; image: string | null }
@@ -504,19 +541,35 @@ export class RollbackDesk {
     try {
       // The recent revisions serve twice: the last good image when the target is unusable, and the failed
       // revisions whose leftover tags must not go back in the traffic list.
-      const [service, target, revisions] = await Promise.all([
+      const [service, target, revisions, history] = await Promise.all([
         this.deps.cloudRun.getService(where(runbook)),
         this.deps.cloudRun.getRevision(where(runbook), revision),
         this.deps.cloudRun.listRevisions(where(runbook), 20),
+        this.history(runbook),
       ]);
-      if (target === undefined || target.state !== 'ready') {
+      const verdict = history.get(revision);
+      const failedChecks = verdict?.kind === 'failed' && options.overrideFailedChecks !== true;
+      if (target === undefined || target.state !== 'ready' || failedChecks) {
+        // The last good image: the newest revision that held traffic with no failed checks, never merely the
+        // newest Ready one (which can be the candidate that just failed).
         const lastGood =
-          revisions.find((r) => r.state === 'ready' && r.name !== revision && r.image !== null)?.image ?? null;
+          revisions.find(
+            (r) =>
+              r.state === 'ready' &&
+              r.name !== revision &&
+              r.image !== null &&
+              isGoodTarget(history, history.get(r.name)),
+          )?.image ?? null;
         return {
           kind: 'target_unusable',
           runbook: runbook.name,
           revision,
-          why: target === undefined ? 'it no longer exists' : `it is not Ready (${target.message ?? target.state})`,
+          why:
+            target === undefined
+              ? 'it no longer exists'
+              : target.state !== 'ready'
+                ? `it is not Ready (${target.message ?? target.state})`
+                : `it failed verification in run ${verdict?.kind === 'failed' ? `${verdict.runId}: ${verdict.why}` : ''}`,
           lastGoodImage: lastGood,
         };
       }
@@ -585,7 +638,7 @@ export class RollbackDesk {
     });
     if (!result.ok) {
       // A double click: the other click moved the traffic first; say so rather than report a conflict.
-      const now = await this.checkTarget(runbook, revision);
+      const now = await this.checkTarget(runbook, revision, { overrideFailedChecks: true });
       return now.kind === 'already_serving' ? now : { kind: 'conflict', message: result.message };
     }
     const { health, healthy } =

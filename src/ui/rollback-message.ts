@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type {
   RedeployResult,
+  RevisionChoice,
   RepromoteResult,
   RollbackListResult,
   RollbackPlanResult,
@@ -102,6 +103,20 @@ export function repromoteActions(runbook: string, revision: string, freezeOwnerI
   };
 }
 
+/** What Liftoff's runs say of a revision, for the list. */
+function verdictText(verdict: RevisionChoice['verdict']): string {
+  switch (verdict?.kind) {
+    case 'verified':
+      return `:white_check_mark: served and verified (${inlineCode(verdict.runId)})`;
+    case 'failed':
+      return `:x: failed verification (${inlineCode(verdict.runId)})`;
+    case 'served':
+      return ':ballot_box_with_check: served before Liftoff checked it';
+    case undefined:
+      return ':grey_question: never served, as far as Liftoff knows';
+  }
+}
+
 export function rollbackChoicesMessage(result: Extract<RollbackListResult, { kind: 'choices' }>): SlackMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', text: plainText(truncate(`Roll back ${result.runbook} → ${result.service}`, 150)) },
@@ -113,11 +128,12 @@ export function rollbackChoicesMessage(result: Extract<RollbackListResult, { kin
   for (const r of result.revisions.slice(0, 20)) {
     const facts = [
       `${r.state === 'ready' ? ':large_green_circle: Ready' : r.state === 'failed' ? ':red_circle: not Ready' : ':large_yellow_circle: pending'}`,
+      verdictText(r.verdict),
       `${r.percent} %`,
       ...(r.tags.length === 0 ? [] : [`tags ${r.tags.map((t) => inlineCode(t)).join(' ')}`]),
       ...(r.createdAt === null ? [] : [utcDateTime(r.createdAt)]),
     ].join(' · ');
-    const canTarget = r.state === 'ready' && r.percent < 100;
+    const canTarget = r.canTarget;
     blocks.push({
       type: 'section',
       text: {
