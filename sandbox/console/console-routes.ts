@@ -11,10 +11,20 @@ export const SANDBOX_USERS = {
 } as const;
 export const SANDBOX_CHANNEL = { id: 'C0DEPLOYS', name: 'deploys' } as const;
 
+const MAX_COMMAND_LENGTH = 4000;
+
 const commandInput = z.object({
   userId: z.string().regex(/^U[A-Z0-9]+$/),
-  text: z.string().max(4000),
+  text: z.string().max(MAX_COMMAND_LENGTH),
 });
+/** A console command the sandbox cannot send, in words a newcomer reads. */
+function commandInputProblem(body: unknown): string {
+  const text = typeof body === 'object' && body !== null && 'text' in body ? body.text : undefined;
+  if (typeof text === 'string' && text.length > MAX_COMMAND_LENGTH)
+    return `That command is ${text.length.toLocaleString('en-US')} characters long; a command is at most ${MAX_COMMAND_LENGTH.toLocaleString('en-US')}. Shorten it and send it again.`;
+  return 'Pick who you are and type a command (for example /deploy help), then send it.';
+}
+
 const actionInput = z.object({
   userId: z.string().regex(/^U[A-Z0-9]+$/),
   actionId: z.string().max(255),
@@ -126,7 +136,7 @@ export function consoleRoutes(deps: {
       }
       if (url.pathname === '/sandbox/command') {
         const input = commandInput.safeParse(body);
-        if (!input.success) return (json(res, 400, { error: 'expected {userId, text}' }), true);
+        if (!input.success) return (json(res, 400, { error: commandInputProblem(body) }), true);
         const [command = '', ...rest] = input.data.text.trim().split(/\s+/);
         if (!['/deploy', '/rollback', '/metrics'].includes(command)) {
           json(res, 400, { error: `unknown command ${command.slice(0, 40)}: try /deploy, /rollback or /metrics` });
