@@ -1,6 +1,6 @@
 /**
  * One plaintext gRPC server on 127.0.0.1 that speaks Cloud Build v1, Cloud Run Admin v2,
- * Cloud Logging v2 and google.longrunning.Operations, for the real Google client libraries
+ * Cloud Logging v2, Cloud Monitoring v3 (ListTimeSeries) and google.longrunning.Operations, for the real Google client libraries
  * pointed at it (`GCP_API_ENDPOINT`). It is meant to be as strict as the platform, never
  * kinder; the modules say where each rule comes from and where a choice had to be made.
  */
@@ -8,6 +8,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 
 import { CloudBuild, type BuildView, type TriggerSeed } from './cloud-build.js';
 import { CloudLogging, type StoredLogEntry } from './cloud-logging.js';
+import { CloudMonitoring } from './cloud-monitoring.js';
 import {
   CloudRun,
   type RevisionView,
@@ -16,6 +17,7 @@ import {
   type ServiceView,
 } from './cloud-run.js';
 import { Faults, type GcpFaults } from './faults.js';
+import { DEFAULT_MONITORING_OPTIONS, type MonitoringOptions, type RequestSample } from './monitoring/metrics.js';
 import { OperationStore } from './operations.js';
 import { loadGcpProtos } from './protos.js';
 import { ArtifactRegistry, type StoredImage } from './registry.js';
@@ -40,6 +42,13 @@ export interface GcpEmulatorOptions {
   readonly timings?: Partial<GcpTimings>;
   /** The Cloud Logging filter language; `startGcpEmulator` from `index.ts` supplies the real one. */
   readonly compileLogFilter: CompileLogFilter;
+  /**
+   * Draws each service URL request's revision by the traffic split, uniform in [0, 1) (default `Math.random`);
+   * `seededRandom(seed)` makes a run repeatable.
+   */
+  readonly random?: () => number;
+  /** Cloud Monitoring: the reporting delay (default 180 s, as Cloud Run's request metrics) and latency buckets. */
+  readonly monitoring?: Partial<MonitoringOptions>;
 }
 
 export interface GcpEmulator {
@@ -66,6 +75,8 @@ export interface GcpEmulator {
   builds(): BuildView[];
   images(): StoredImage[];
   logEntries(): readonly StoredLogEntry[];
+  /** Every request a revision got through a service or tag URL, as Cloud Monitoring counts them, oldest first. */
+  requestSamples(): readonly RequestSample[];
   /** Stops every build and rollout, closes every URL and the gRPC server, stops the revisions. */
   close(): Promise<void>;
 }
@@ -81,6 +92,7 @@ export async function startGcpEmulatorWith(options: GcpEmulatorOptions): Promise
   const registry = new ArtifactRegistry();
   const logging = new CloudLogging(clock, options.compileLogFilter);
   const operations = new OperationStore(protos);
+  const monitoring = new CloudMonitoring(clock, { ...DEFAULT_MONITORING_OPTIONS, ...options.monitoring });
   const build = new CloudBuild({
     clock,
     faults,
@@ -101,6 +113,8 @@ export async function startGcpEmulatorWith(options: GcpEmulatorOptions): Promise
     operations,
     runtime: options.runtime,
     servicesDefinition: protos.runServices,
+    random: options.random ?? Math.random,
+    requestMetrics: monitoring,
   });
 
   const context: RpcContext = { clock, faults, calls, sleep: (ms) => scheduler.sleep(ms) };
@@ -109,6 +123,7 @@ export async function startGcpEmulatorWith(options: GcpEmulatorOptions): Promise
   server.addService(protos.runServices, implement(protos.runServices, context, run.servicesHandlers()));
   server.addService(protos.runRevisions, implement(protos.runRevisions, context, run.revisionsHandlers()));
   server.addService(protos.logging, implement(protos.logging, context, logging.handlers()));
+  server.addService(protos.monitoringMetrics, implement(protos.monitoringMetrics, context, monitoring.handlers()));
   server.addService(protos.operations, implement(protos.operations, context, operations.handlers()));
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -137,6 +152,7 @@ export async function startGcpEmulatorWith(options: GcpEmulatorOptions): Promise
     builds: () => build.list(),
     images: () => registry.list(),
     logEntries: () => logging.entries(),
+    requestSamples: () => monitoring.samples(),
     close: () => {
       closing ??= (async () => {
         scheduler.stop();

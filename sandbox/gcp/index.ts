@@ -1,6 +1,6 @@
 /**
- * The Google Cloud emulator: Cloud Build v1, Cloud Run Admin v2, Cloud Logging v2 and
- * google.longrunning.Operations on one plaintext gRPC port, for `GCP_API_ENDPOINT`.
+ * The Google Cloud emulator: Cloud Build v1, Cloud Run Admin v2, Cloud Logging v2, Cloud Monitoring v3
+ * (ListTimeSeries) and google.longrunning.Operations on one plaintext gRPC port, for `GCP_API_ENDPOINT`.
  */
 import { startGcpEmulatorWith, type GcpEmulator, type GcpEmulatorOptions } from './emulator.js';
 import { compileLogFilter } from './logging-filter.js';
@@ -11,6 +11,15 @@ export type { GcpFaults } from './faults.js';
 export type { BuildView, TriggerSeed } from './cloud-build.js';
 export type { RevisionView, SeededService, SeedServiceOptions, ServiceView } from './cloud-run.js';
 export type { StoredLogEntry } from './cloud-logging.js';
+export {
+  CLOUD_RUN_LATENCY_BUCKETS,
+  DEFAULT_MONITORING_OPTIONS,
+  REQUEST_COUNT,
+  REQUEST_LATENCIES,
+  type ExponentialBuckets,
+  type MonitoringOptions,
+  type RequestSample,
+} from './monitoring/metrics.js';
 export type { StoredImage } from './registry.js';
 export {
   DEFAULT_TIMINGS,

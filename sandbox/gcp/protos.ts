@@ -22,6 +22,7 @@ export interface GcpProtos {
   readonly runRevisions: ServiceDefinition;
   readonly cloudBuild: ServiceDefinition;
   readonly logging: ServiceDefinition;
+  readonly monitoringMetrics: ServiceDefinition;
   readonly operations: ServiceDefinition;
   /** Packs a message into `google.protobuf.Any` (`typeUrl` + encoded bytes). */
   readonly packAny: (typeName: AnyTypeName, message: object) => { typeUrl: string; value: Buffer };
@@ -35,7 +36,7 @@ export type AnyTypeName =
 
 let cached: GcpProtos | undefined;
 
-/** Loads (once) the Cloud Run, Cloud Build, Cloud Logging and long-running operation services. */
+/** Loads (once) the Cloud Run, Cloud Build, Cloud Logging, Cloud Monitoring and long-running operation services. */
 export function loadGcpProtos(): GcpProtos {
   cached ??= build();
   return cached;
@@ -47,10 +48,12 @@ function build(): GcpProtos {
   // @google-cloud/logging keeps its generated client (and protos) in @google-cloud/logging-api.
   const loggingRequire = createRequire(require.resolve('@google-cloud/logging'));
   const loggingJson = readDescriptor(loggingRequire, '@google-cloud/logging-api/build/protos/protos.json');
+  const monitoringJson = readDescriptor(require, '@google-cloud/monitoring/build/protos/protos.json');
 
   const run = fromJSON(runJson, LOADER_OPTIONS);
   const cloudBuild = fromJSON(buildJson, LOADER_OPTIONS);
   const logging = fromJSON(loggingJson, LOADER_OPTIONS);
+  const monitoring = fromJSON(monitoringJson, LOADER_OPTIONS);
 
   const runRoot = protobuf.Root.fromJSON(runJson);
   const buildRoot = protobuf.Root.fromJSON(buildJson);
@@ -66,6 +69,7 @@ function build(): GcpProtos {
     runRevisions: service(run, 'google.cloud.run.v2.Revisions'),
     cloudBuild: service(cloudBuild, 'google.devtools.cloudbuild.v1.CloudBuild'),
     logging: service(logging, 'google.logging.v2.LoggingServiceV2'),
+    monitoringMetrics: service(monitoring, 'google.monitoring.v3.MetricService'),
     // Every package ships the same google.longrunning.Operations; one server answers for all.
     operations: service(run, 'google.longrunning.Operations'),
     packAny: (typeName, message) => {

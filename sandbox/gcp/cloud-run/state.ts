@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { CloudLogging } from '../cloud-logging.js';
 import type { Faults, PendingRevisionFailure } from '../faults.js';
 import type { FrontDoor } from '../front-door.js';
+import type { RequestSample } from '../monitoring/metrics.js';
 import type { OperationStore } from '../operations.js';
 import type { ArtifactRegistry } from '../registry.js';
 import { invalidArgument, notFound } from '../rpc.js';
@@ -103,6 +104,10 @@ export interface CloudRunDeps {
   readonly operations: OperationStore;
   readonly runtime: RevisionRuntime;
   readonly servicesDefinition: ServiceDefinition;
+  /** Draws the revision of each request to a service URL by the traffic split: uniform in [0, 1). */
+  readonly random: () => number;
+  /** Where every request that reached a revision is counted (Cloud Monitoring's request metrics). */
+  readonly requestMetrics: { record(sample: RequestSample): void };
 }
 
 /** The one state the modules of the emulator share; `closed` stops work still in flight after `close()`. */

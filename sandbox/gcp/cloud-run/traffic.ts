@@ -4,7 +4,8 @@
  * request they get is routed to a revision, and the request log of what the platform answered itself.
  *
  * Everything a request meets between a service URL and a revision's container lives here, so routing rules
- * and per-request measurements belong here too.
+ * and per-request measurements belong here too: each request that reached a revision is counted for Cloud
+ * Monitoring's request metrics, whichever URL it came through (Cloud Run counts tag URL traffic as well).
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -66,7 +67,10 @@ export async function applyTraffic(
     if (!service.tagDoors.has(tag)) {
       const door = await FrontDoor.open({
         route: (request) => routeTag(service, tag, request),
-        served: (served) => logRequest(state, service, served, door.url),
+        served: (served) => {
+          logRequest(state, service, served, door.url);
+          countRequest(state, service, served);
+        },
       });
       service.tagDoors.set(tag, door);
     }
@@ -91,11 +95,15 @@ export async function openServiceDoor(
   const door = await FrontDoor.open({
     route: (request) => {
       const service = serviceOf();
-      return service ? routeService(service, request) : { kind: 'unavailable', revision: '', message: 'starting' };
+      return service
+        ? routeService(state, service, request)
+        : { kind: 'unavailable', revision: '', message: 'starting' };
     },
     served: (served) => {
       const service = serviceOf();
-      if (service) logRequest(state, service, served, door.url);
+      if (!service) return;
+      logRequest(state, service, served, door.url);
+      countRequest(state, service, served);
     },
   });
   return door;
@@ -109,13 +117,14 @@ export function isReferencedByTraffic(service: ServiceRecord, name: string): boo
   );
 }
 
-function routeService(service: ServiceRecord, request: IncomingMessage): RouteDecision {
+/** The service URL: a revision drawn by the traffic split, each request on its own (no session affinity). */
+function routeService(state: CloudRunState, service: ServiceRecord, request: IncomingMessage): RouteDecision {
   if (!mayInvoke(service, request)) return { kind: 'forbidden' };
   const weighted = service.trafficStatuses.filter((status) => status.percent > 0);
   const total = weighted.reduce((sum, status) => sum + status.percent, 0);
   if (total === 0)
     return { kind: 'unavailable', revision: '', message: 'no revision of this service receives traffic' };
-  let pick = Math.random() * total;
+  let pick = state.deps.random() * total;
   const chosen = weighted.find((status) => (pick -= status.percent) < 0) ?? weighted[weighted.length - 1];
   if (hasNoInstances(service, chosen?.revision ?? '')) return noInstances(chosen?.revision ?? '');
   return routeTo(service, chosen?.revision ?? '');
@@ -157,6 +166,23 @@ function noInstances(revision: string): RouteDecision {
     revision,
     message: 'the service is scaled to 0 instances (manual scaling): no instance can serve this request',
   };
+}
+
+/**
+ * Counts a request that reached a revision (its container's answer, or the platform's 503 for it) in the request
+ * metrics; one refused before routing (IAM's 403) belongs to no revision and is not counted.
+ */
+function countRequest(state: CloudRunState, service: ServiceRecord, served: ServedRequest): void {
+  if (served.revision === '') return;
+  state.deps.requestMetrics.record({
+    project: service.project,
+    region: service.region,
+    service: service.id,
+    revision: served.revision,
+    status: served.status,
+    latencyMs: served.latencyMs,
+    at: state.deps.clock.now(),
+  });
 }
 
 /**
