@@ -19,7 +19,16 @@ export interface EmulatedCloudOptions {
   readonly revisions?: number;
   readonly revisionNames?: readonly string[];
   readonly gcpTimings?: Parameters<typeof startGcpEmulator>[0]['timings'];
-  readonly runtime?: Pick<EmergenceRuntimeOptions, 'analysisMs' | 'skipPathMs' | 'startupMs'>;
+  /**
+   * `rateLimitPerMinute`: every request through the emulated front door comes from 127.0.0.1, so the sample
+   * service's limit of 100 a minute per client IP caps a traffic generator at about 1.6 requests a second unless
+   * raised here.
+   */
+  readonly runtime?: Pick<EmergenceRuntimeOptions, 'analysisMs' | 'skipPathMs' | 'startupMs' | 'rateLimitPerMinute'>;
+  /** Draws each service URL request's revision by the traffic split (default Math.random; `seededRandom(seed)`). */
+  readonly routingRandom?: () => number;
+  /** Cloud Monitoring's reporting delay (default 180 s, as Cloud Run's request metrics) and latency buckets. */
+  readonly monitoring?: Parameters<typeof startGcpEmulator>[0]['monitoring'];
   /** A git repository to serve (kept across restarts); default a temporary one. */
   readonly repoDir?: string;
   /** The time the emulators stamp (log entries, builds, commits): a test's clock must be Liftoff's too. */
@@ -54,6 +63,8 @@ export async function startEmulatedCloud(options: EmulatedCloudOptions): Promise
     runtime,
     ...clock,
     ...(options.gcpTimings === undefined ? {} : { timings: options.gcpTimings }),
+    ...(options.routingRandom === undefined ? {} : { random: options.routingRandom }),
+    ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
   });
   gcp.seedRepository(`${options.region}-docker.pkg.dev/${options.project}/app`);
   const oldImage = `${options.region}-docker.pkg.dev/${options.project}/app/emergence-app:deploy-20251008-183707`;

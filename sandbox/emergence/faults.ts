@@ -25,6 +25,16 @@ export interface EmergenceFaults {
    * the logs check then quotes it, so the line travels to the thread and the deploy log.
    */
   errorLogLine?: string | undefined;
+  /** This share (0–1) of every request answers 500, an unhandled exception (seen by synthetic checks too, by chance). */
+  errorRate?: number | undefined;
+  /** Every request takes this many milliseconds longer. */
+  extraLatencyMs?: number | undefined;
+  /**
+   * Only under real traffic: this share (0–1) of analyses of users' sessions, every session but the revision's
+   * `EMERGENCE_TEST_SESSION`, answers 500, as a regression on data the synthetic checks never send would. Checks on the
+   * tag URL with the test session all pass; a canary sees it in the users' own requests.
+   */
+  userErrorRate?: number | undefined;
 }
 
 /** The exception type recorded when `analyzeFails` is `true`. */
@@ -41,6 +51,8 @@ export const IMAGE_TAG_FAULT_MARKERS = {
   '-metrics-off': { metricsDisabled: true },
   '-slow-cache': { slowCacheHitMs: 1500 },
   '-memory-hog': { memoryBytes: 2_684_354_560 },
+  '-user-errors': { userErrorRate: 0.04 },
+  '-slow-requests': { extraLatencyMs: 400 },
 } as const satisfies Record<string, EmergenceFaults>;
 
 /** The faults an image's tag asks for (empty when its tag has no marker). */

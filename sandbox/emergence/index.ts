@@ -29,6 +29,7 @@ export {
   EMPTY_HISTORY_SESSION_ID,
   NO_CHANGES_SESSION_ID,
   SEED_RUNBOOK_SESSION_ID,
+  USER_SESSION_IDS,
   EmergenceSessionStore,
   defaultSessionSeeds,
   type EmergenceMessage,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import { parseAnalyzePayload, resolveSessionId, type ParsedRequest } from './analyze-request.js';
 import { DEFAULT_ANALYSIS_ERROR_TYPE, type EmergenceFaults } from './faults.js';
 import { createEmergenceMetrics, initialProcessState, type EmergenceMetrics, type ProcessState } from './metrics.js';
 import { PROMETHEUS_CONTENT_TYPES, type ExpositionVersion } from './prometheus.js';
@@ -16,7 +16,6 @@ import {
   durationJson,
   pythonJsonDumps,
   pythonLogLine,
-  pythonStr,
   pythonTruthy,
   uvicornLine,
   type PythonLogLevel,
@@ -28,6 +27,7 @@ import {
   type SessionAnalysis,
   type SessionRecord,
 } from './sessions.js';
+import { TrafficFaults } from './traffic-faults.js';
 
 export type EmergenceSeverity = 'DEFAULT' | 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
@@ -143,18 +143,9 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 // Starlette's bare Response(content=...) sends no Content-Type at all.
 const bare = (status: number, body: string, headers: Record<string, string> = {}): Reply => ({ status, headers, body });
 
-const AnalyzePayload = z.record(z.string(), z.unknown());
-
 interface Route {
   readonly method: 'GET' | 'POST';
   handle(request: ParsedRequest): Promise<Reply>;
-}
-
-interface ParsedRequest {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: Buffer;
 }
 
 class AnalysisFailedError extends Error {}
@@ -176,6 +167,7 @@ class EmergenceApp {
   /** The analyzer's in-memory cache: key → analysis and when it was saved (TTL 1 h, 100 entries). */
   readonly #analysisCache = new Map<string, { analysis: SessionAnalysis; savedAtMs: number }>();
   readonly #routes: Record<string, Route>;
+  readonly #trafficFaults: TrafficFaults;
   #server: Server | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -187,6 +179,12 @@ class EmergenceApp {
     this.#store = options.store ?? new EmergenceSessionStore(options.sessions);
     const testSession = options.env['EMERGENCE_TEST_SESSION']?.trim();
     if (testSession) this.#store.ensure(testSession);
+    this.#trafficFaults = new TrafficFaults({
+      faults: this.#faults,
+      revision: options.revision,
+      testSession,
+      sleep: this.#sleep,
+    });
     const project = options.project ?? 'sandbox-project';
     this.#stderrLog = `projects/${project}/logs/run.googleapis.com%2Fstderr`;
     this.#requestsLog = `projects/${project}/logs/run.googleapis.com%2Frequests`;
@@ -359,6 +357,7 @@ class EmergenceApp {
     }
     const allowed = route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
     if (!allowed.includes(request.method)) return json(405, { detail: 'Method Not Allowed' }, { allow: route.method });
+    await this.#trafficFaults.beforeRoute();
     return route.handle(request);
   }
 
@@ -399,6 +398,7 @@ class EmergenceApp {
 
     const session = this.#store.get(sessionId);
     if (session === undefined) return json(404, { detail: 'Session introuvable' });
+    this.#trafficFaults.beforeAnalysis(sessionId);
 
     // The skip path returns here, before the analyzer: no cache counter moves.
     if (session.metadata.summary && !force) {
@@ -533,56 +533,6 @@ class EmergenceApp {
     const data = { timestamp: isoWithMicros(this.#clock.now()), level: upper, message, ...fields };
     this.#log('backend.core.monitoring', upper, pythonJsonDumps(data));
   }
-}
-
-type PayloadResult = { ok: true; payload: Record<string, unknown> } | { ok: false; error: Record<string, unknown> };
-
-/** FastAPI's `Body(default={})` typed `Dict[str, Any]`: 422 for bad JSON or a non-object. */
-function parseAnalyzePayload(request: ParsedRequest): PayloadResult {
-  if (request.body.length === 0) return { ok: true, payload: {} };
-  const text = request.body.toString('utf8');
-  const contentType = request.headers['content-type'];
-  const isJson = contentType === undefined || /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType);
-  let value: unknown = text;
-  if (isJson) {
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch {
-      return {
-        ok: false,
-        error: {
-          type: 'json_invalid',
-          loc: ['body', 0],
-          msg: 'JSON decode error',
-          input: {},
-          ctx: { error: 'Expecting value' },
-        },
-      };
-    }
-  }
-  const parsed = AnalyzePayload.safeParse(value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: { type: 'dict_type', loc: ['body'], msg: 'Input should be a valid dictionary', input: value },
-    };
-  }
-  return { ok: true, payload: parsed.data };
-}
-
-/** router.py's `_resolve_session_id`: the body, then `x-session-id`, then `?session_id=`. */
-function resolveSessionId(provided: unknown, request: ParsedRequest): string | undefined {
-  const header = request.headers['x-session-id'];
-  for (const candidate of [
-    provided,
-    Array.isArray(header) ? header[0] : header,
-    request.url.searchParams.get('session_id'),
-  ]) {
-    if (candidate === undefined || candidate === null) continue;
-    const value = pythonStr(candidate).trim();
-    if (value) return value;
-  }
-  return undefined;
 }
 
 /** Reads the body, or returns undefined past `limit` bytes (a chunked upload with no length). */

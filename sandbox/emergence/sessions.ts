@@ -55,9 +55,32 @@ const PHASE3_CONVERSATION: readonly EmergenceMessage[] = [
   },
 ];
 
+/**
+ * Users' sessions, already analysed: what real traffic asks about (the traffic generator's default), never the
+ * runbook's test session. Their analyses take the skip path (`already_analyzed`, about 2 ms).
+ */
+export const USER_SESSION_IDS: readonly string[] = Array.from(
+  { length: 12 },
+  (_, index) => `7c0e5a1d-4b2f-4e61-9a3c-${String(index + 1).padStart(12, '0')}`,
+);
+
+function userSessionSeed(id: string, index: number): EmergenceSessionSeed {
+  const messages = PHASE3_CONVERSATION.slice(0, 2 + 2 * (index % 2));
+  return {
+    id,
+    messages,
+    analysis: {
+      summary: `L'utilisateur pose ${messages.length / 2} question(s) sur l'architecture d'Emergence.`,
+      concepts: ['architecture Emergence'],
+      entities: ['Emergence', 'FastAPI', 'Cloud Run'],
+    },
+  };
+}
+
 /** The sessions a fresh sandbox database holds. */
 export function defaultSessionSeeds(): EmergenceSessionSeed[] {
   return [
+    ...USER_SESSION_IDS.map(userSessionSeed),
     { id: SEED_RUNBOOK_SESSION_ID, messages: PHASE3_CONVERSATION },
     { id: EMPTY_HISTORY_SESSION_ID, messages: [] },
     {
