@@ -293,12 +293,15 @@ function sampleDifferences(cells: SharedCells): LogDifferences {
   const pairs = sum(cw) * sum(bw);
   const totalB = sum(bw);
   // Weighted pairs with c − b < d (strict) or ≤ d: for each c, the baseline values b > c − d (or ≥).
+  // Differences of logs carry rounding: a ratio of exactly 1 + margin must count as a tie, so compare with a
+  // tolerance far below any latency resolution.
   const count = (d: number, strict: boolean): number => {
     let total = 0;
     let j = 0;
     let below = 0; // weight of baseline values excluded so far
+    const eps = 1e-12 * Math.max(1, Math.abs(d));
     for (let i = 0; i < cv.length; i += 1) {
-      const cut = (cv[i] ?? 0) - d;
+      const cut = (cv[i] ?? 0) - d + (strict ? eps : -eps);
       while (j < bv.length && (strict ? (bv[j] ?? 0) <= cut : (bv[j] ?? 0) < cut)) {
         below += bw[j] ?? 0;
         j += 1;
@@ -318,21 +321,28 @@ function sampleDifferences(cells: SharedCells): LogDifferences {
       if (count(mid, false) >= r) hi = mid;
       else lo = mid;
     }
-    // Snap to the pairwise difference in (lo, hi]: the largest difference ≤ hi.
-    let best = Number.NEGATIVE_INFINITY;
+    // Snap to the pairwise difference nearest to the bisection's end (within the counting tolerance of it).
+    let best = hi;
+    let bestGap = Number.POSITIVE_INFINITY;
     for (const c of cv) {
-      // smallest b ≥ c − hi
+      // first b ≥ c − hi, and the one before it
       let a = 0;
       let z = bv.length;
       while (a < z) {
         const m = (a + z) >> 1;
-        if ((bv[m] ?? 0) < c - hi - 1e-15 * Math.max(1, Math.abs(c))) a = m + 1;
+        if ((bv[m] ?? 0) < c - hi) a = m + 1;
         else z = m;
       }
-      const b = bv[a];
-      if (b !== undefined && c - b <= hi + 1e-12) best = Math.max(best, c - b);
+      for (const b of [bv[a], bv[a - 1]]) {
+        if (b === undefined) continue;
+        const gap = Math.abs(c - b - hi);
+        if (gap < bestGap) {
+          bestGap = gap;
+          best = c - b;
+        }
+      }
     }
-    return Number.isFinite(best) ? best : hi;
+    return best;
   };
   return { pairs, continuous: false, count, orderStatistic, min, max };
 }
