@@ -10,3 +10,11 @@ export class TestClock implements Clock {
     this.offsetMs += ms;
   }
 }
+
+/** A clock that stands still at `nowMs` until a test sets it: for minute-by-minute timelines such as Monitoring's. */
+export class ManualClock implements Clock {
+  constructor(public nowMs: number) {}
+  now(): Date {
+    return new Date(this.nowMs);
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * The three Google Cloud SDK clients Liftoff uses, built once by the composition root.
+ * The Google Cloud SDK clients Liftoff uses (Cloud Build, Cloud Run, Cloud Logging, Cloud Monitoring), built once by the composition root.
  *
  * With `apiEndpoint` (`GCP_API_ENDPOINT`, `host:port`) every client talks plaintext gRPC to that endpoint and never
  * looks for Google credentials (FACTS.md: without a `PassThroughClient` the first call wastes time searching for
@@ -7,6 +7,7 @@
  */
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
 import { Logging } from '@google-cloud/logging';
+import { MetricServiceClient } from '@google-cloud/monitoring';
 import { RevisionsClient, ServicesClient } from '@google-cloud/run';
 import { credentials } from '@grpc/grpc-js';
 import { PassThroughClient } from 'google-auth-library';
@@ -17,6 +18,7 @@ export interface GcpClients {
   readonly services: ServicesClient;
   readonly revisions: RevisionsClient;
   readonly logging: Logging;
+  readonly monitoring: MetricServiceClient;
   /** Closes every gRPC channel the clients opened. */
   close(): Promise<void>;
 }
@@ -58,17 +60,20 @@ export function createGcpClients(options: GcpClientsOptions = {}): GcpClients {
   const revisions = new RevisionsClient(common);
   // Logging's option type lacks sslCreds, though it hands it on to its gRPC clients.
   const logging = new Logging(common);
+  const monitoring = new MetricServiceClient(common);
   let closing: Promise<void> | undefined;
   return {
     cloudBuild,
     services,
     revisions,
     logging,
+    monitoring,
     close() {
       closing ??= Promise.all([
         cloudBuild.close(),
         services.close(),
         revisions.close(),
+        monitoring.close(),
         closeInner(logging, 'loggingService'),
         closeInner(logging, 'configService'),
       ]).then(() => undefined);
