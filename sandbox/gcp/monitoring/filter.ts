@@ -206,21 +206,19 @@ class Parser {
   }
 
   private keyword(word: 'AND' | 'OR' | 'NOT'): boolean {
-    const token = this.tokens[this.at];
-    if (token?.kind === 'word' && token.text === word) {
-      this.at += 1;
-      return true;
-    }
-    return false;
+    return this.accept('word', word);
   }
 
   private symbol(text: '(' | ')' | ','): boolean {
+    return this.accept('symbol', text);
+  }
+
+  /** Consumes the next token if it is `text` of `kind`. */
+  private accept(kind: Token['kind'], text: string): boolean {
     const token = this.tokens[this.at];
-    if (token?.kind === 'symbol' && token.text === text) {
-      this.at += 1;
-      return true;
-    }
-    return false;
+    if (token?.kind !== kind || token.text !== text) return false;
+    this.at += 1;
+    return true;
   }
 }
 

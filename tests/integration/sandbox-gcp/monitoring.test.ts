@@ -9,19 +9,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { gcpClientOptions } from '../../../sandbox/gcp/client-options.js';
 import { startGcpEmulatorWith, type GcpEmulator } from '../../../sandbox/gcp/emulator.js';
 import { seededRandom } from '../../../sandbox/seeded-random.js';
+import { ManualClock } from '../../support/test-clock.js';
 import { FAST_TIMINGS, FakeRuntime, fakeCompileLogFilter, IMAGE, PROJECT, REGION, rejectionOf } from './helpers.js';
 
 const MINUTE = 60_000;
 const DELAY_MS = 30_000;
 /** A minute boundary well in the past, so nothing else the emulator stamps falls near it. */
 const M = Math.floor(Date.parse('2025-10-09T07:00:00Z') / MINUTE) * MINUTE;
-
-class ManualClock {
-  constructor(public nowMs: number) {}
-  now(): Date {
-    return new Date(this.nowMs);
-  }
-}
 
 const clock = new ManualClock(M + 5_000);
 let draw: () => number = seededRandom(20251009);
