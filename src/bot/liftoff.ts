@@ -8,9 +8,11 @@ import { openStore } from '../adapters/store/open-store.js';
 import { resolveBotIdentity } from '../adapters/slack/bot-identity.js';
 import { slackRequestNotifier } from '../adapters/slack/request-notifier.js';
 import { slackThreadReporter } from '../adapters/slack/thread-reporter.js';
-import { DeployPipeline, type PipelineTimings } from '../deploy/pipeline/deploy-pipeline.js';
+import { DeployPipeline } from '../deploy/pipeline/deploy-pipeline.js';
+import type { PipelineTimings } from '../deploy/pipeline/step-context.js';
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
 import { recordFilesFromRun, trafficMoveIndexFile } from '../ui/deploy-log.js';
+import { pipelineText } from '../ui/pipeline-text.js';
 import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
@@ -153,6 +155,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           logs: cloud.logs,
           prober: cloud.prober,
           reporter,
+          text: pipelineText,
           renderRecord: recordFilesFromRun,
           instanceId: cloud.instanceId,
           logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m, e) => logger.error(m, e) },

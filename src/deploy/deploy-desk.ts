@@ -4,7 +4,17 @@ import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.j
 import { freezeLease, isFreeze } from './freeze.js';
 import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
 import type { Clock, LockLease, Store } from './ports.js';
-import { LOCK_HOLDING_STATES, queueData, serviceKey, type Run } from './run.js';
+import {
+  ACTIVE_STATES,
+  CANCEL_AT_ONCE_STATES,
+  CANCEL_ON_REQUEST_STATES,
+  CANCELLABLE_STATES,
+  inGroup,
+  queueData,
+  serviceKey,
+  WAITING_STATES,
+  type Run,
+} from './run.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';
 
@@ -379,9 +389,6 @@ export class DeployDesk {
     readonly userId: string;
     readonly target: { kind: 'latest' } | { kind: 'run'; runId: string } | { kind: 'runbook'; runbook: string };
   }): Promise<CancelResult> {
-    const cancellable = ['requested', 'approved', 'queued'] as const;
-    const inPipeline: readonly string[] = ['tagging', 'building', 'deploying', 'verifying'];
-    const findable = [...cancellable, 'tagging', 'building', 'deploying', 'verifying'] as const;
     let run: Run | undefined;
     if (input.target.kind === 'run') {
       run = await this.deps.store.getRun(input.target.runId);
@@ -389,12 +396,12 @@ export class DeployDesk {
     } else {
       const filter =
         input.target.kind === 'runbook'
-          ? { states: findable, runbook: input.target.runbook, limit: 1 }
-          : { states: findable, requesterId: input.userId, limit: 1 };
+          ? { states: CANCELLABLE_STATES, runbook: input.target.runbook, limit: 1 }
+          : { states: CANCELLABLE_STATES, requesterId: input.userId, limit: 1 };
       run = (await this.deps.store.listRuns(filter))[0];
       if (run === undefined) return { kind: 'nothing_to_cancel' };
     }
-    if (![...cancellable, ...inPipeline].includes(run.state)) return { kind: 'not_cancellable', run };
+    if (!inGroup(CANCELLABLE_STATES, run.state)) return { kind: 'not_cancellable', run };
     if (run.requesterId !== input.userId) {
       const found = this.lookUp(run.runbook);
       const access =
@@ -404,7 +411,7 @@ export class DeployDesk {
       if (access?.allowed !== true) return { kind: 'forbidden', run };
     }
     const now = this.deps.clock.now();
-    if (inPipeline.includes(run.state)) {
+    if (inGroup(CANCEL_ON_REQUEST_STATES, run.state)) {
       const flagged = await this.deps.store.updateRunData(run.id, {
         cancelRequested: { by: input.userId, at: now.toISOString() },
       });
@@ -412,7 +419,7 @@ export class DeployDesk {
     }
     const result = await this.deps.store.transition({
       runId: run.id,
-      from: cancellable,
+      from: CANCEL_AT_ONCE_STATES,
       to: 'cancelled',
       at: now,
       actorId: input.userId,
@@ -476,8 +483,8 @@ export class DeployDesk {
   async status(): Promise<DeskStatus> {
     const now = this.deps.clock.now();
     const [waiting, active, locks] = await Promise.all([
-      this.deps.store.listRuns({ states: ['requested', 'queued'] }),
-      this.deps.store.listRuns({ states: LOCK_HOLDING_STATES }),
+      this.deps.store.listRuns({ states: WAITING_STATES }),
+      this.deps.store.listRuns({ states: ACTIVE_STATES }),
       this.deps.store.listLocks(now),
     ]);
     return {

@@ -21,6 +21,12 @@ export const RUN_STATES = [
 
 export type RunState = (typeof RUN_STATES)[number];
 
+/*
+ * The state groups, written once: the desk, the pipeline, the store queries and the ui all take them from here.
+ * tests/unit/deploy/run.test.ts pins each one.
+ */
+
+/** Ended: nothing moves the run again. */
 export const TERMINAL_STATES: readonly RunState[] = [
   'succeeded',
   'denied',
@@ -30,16 +36,43 @@ export const TERMINAL_STATES: readonly RunState[] = [
   'rolled_back',
 ];
 
-/** States that hold the service lock: everything past approval that has not ended. */
-export const LOCK_HOLDING_STATES: readonly RunState[] = [
-  'approved',
-  'tagging',
-  'building',
-  'deploying',
-  'verifying',
-  'promoting',
-  'recording',
-];
+/** Not started: waiting for a decision (requested) or for the service's lock (queued). */
+export const WAITING_STATES: readonly RunState[] = ['requested', 'queued'];
+
+const ACTIVE = ['approved', 'tagging', 'building', 'deploying', 'verifying', 'promoting', 'recording'] as const;
+
+/** A state the pipeline drives: one step a state. */
+export type ActiveState = (typeof ACTIVE)[number];
+
+/**
+ * Everything past approval that has not ended: the run holds the service lock, the pipeline drives it, and a
+ * restart resumes it.
+ */
+export const ACTIVE_STATES: readonly ActiveState[] = ACTIVE;
+
+/** A new revision may exist: a failure here puts back the traffic that served before the run (DESIGN.md). */
+export const AFTER_DEPLOY_STATES: readonly ActiveState[] = ['deploying', 'verifying', 'promoting'];
+
+/** Not yet carried by the pipeline: `/deploy cancel` ends the run in one guarded write. */
+export const CANCEL_AT_ONCE_STATES: readonly RunState[] = ['requested', 'queued', 'approved'];
+
+/**
+ * Carried by the pipeline, before the promotion: `/deploy cancel` flags the run and the pipeline stops it (the build
+ * cancelled, or the traffic put back). Once traffic moves (promoting) a cancel would only race the promotion.
+ */
+export const CANCEL_ON_REQUEST_STATES: readonly ActiveState[] = ['tagging', 'building', 'deploying', 'verifying'];
+
+/** Every state `/deploy cancel` acts on. */
+export const CANCELLABLE_STATES: readonly RunState[] = [...CANCEL_AT_ONCE_STATES, ...CANCEL_ON_REQUEST_STATES];
+
+/** Whether `state` is one of `group` (a group above). */
+export function inGroup(group: readonly RunState[], state: RunState): boolean {
+  return group.includes(state);
+}
+
+export function isActive(state: RunState): state is ActiveState {
+  return inGroup(ACTIVE_STATES, state);
+}
 
 const ALLOWED_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   requested: ['approved', 'queued', 'denied', 'expired', 'cancelled'],
@@ -60,7 +93,7 @@ const ALLOWED_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
 };
 
 export function isTerminal(state: RunState): boolean {
-  return TERMINAL_STATES.includes(state);
+  return inGroup(TERMINAL_STATES, state);
 }
 
 export function canTransition(from: RunState, to: RunState): boolean {

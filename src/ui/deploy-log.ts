@@ -1,4 +1,4 @@
-import type { DeployLogInput } from '../deploy/pipeline/deploy-pipeline.js';
+import type { DeployLogInput } from '../deploy/pipeline/deploy-log-input.js';
 import type { RecordFile } from '../deploy/pipeline/outbox-worker.js';
 import { grafanaDashboard, prometheusDuration, prometheusScrapeConfig } from './monitoring-files.js';
 import type { CheckResult } from '../deploy/checks/check-result.js';

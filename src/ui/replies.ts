@@ -8,7 +8,7 @@ import type {
   RequestResult,
 } from '../deploy/deploy-desk.js';
 import type { LockLease } from '../deploy/ports.js';
-import type { Run } from '../deploy/run.js';
+import { AFTER_DEPLOY_STATES, inGroup, type Run } from '../deploy/run.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { slackDate, utcDateTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
@@ -206,7 +206,7 @@ export function cancelReply(result: CancelResult): SlackMessage {
       return say(`:wastebasket: Cancelled ${inlineCode(result.run.id)} (${escapeMrkdwn(result.run.runbook)}).`);
     case 'cancel_requested':
       return say(
-        `:hourglass_flowing_sand: Cancelling ${inlineCode(result.run.id)} (${result.run.state}): ${['tagging', 'building'].includes(result.run.state) ? 'the build is being cancelled; no traffic has moved' : 'the new revision is deployed, so cancelling means rolling back to the previous traffic'}. Follow it in the thread.`,
+        `:hourglass_flowing_sand: Cancelling ${inlineCode(result.run.id)} (${result.run.state}): ${inGroup(AFTER_DEPLOY_STATES, result.run.state) ? 'the new revision is deployed, so cancelling means rolling back to the previous traffic' : 'the build is being cancelled; no traffic has moved'}. Follow it in the thread.`,
       );
   }
 }
