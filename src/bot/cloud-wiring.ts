@@ -8,9 +8,9 @@ import { createOctokit } from '../adapters/github/github-client.js';
 import { githubRepoAdapter } from '../adapters/github/github-repo-adapter.js';
 import { httpProber } from '../adapters/http/http-prober.js';
 import { liveFactsFromPorts } from '../deploy/live-facts.js';
-import type { LiveFactsReader } from '../deploy/plan.js';
-import type { BuildPort, CloudRunPort, LogsPort, Prober, RepoPort } from '../deploy/pipeline/ports.js';
-import type { Clock } from '../deploy/ports.js';
+
+import type { BuildPort, CloudRunPort, LiveFactsReader, LogsPort, Prober, RepoPort } from '../deploy/ports/index.js';
+import type { Clock } from '../deploy/ports/index.js';
 import type { Config } from './config.js';
 
 export interface CloudPorts {

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTPResponseAck, type App, type Logger, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
-import type { Clock } from '../deploy/ports.js';
+import type { Clock } from '../deploy/ports/index.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import type { BotMetrics } from './bot-metrics.js';
 import { parseSlackBody, type SlackBodyPolicy } from './slack-body.js';

@@ -24,15 +24,16 @@ import { metricsChartData, metricsChartSvg } from '../ui/metrics-chart.js';
 import { preflightFromPorts } from '../deploy/preflight.js';
 import { createCloudPorts, type CloudPorts } from './cloud-wiring.js';
 import { slackUserGroupDirectory } from '../adapters/slack/usergroup-directory.js';
-import { DeployDesk, type PipelinePort } from '../deploy/deploy-desk.js';
-import { unreadLiveFacts, type LiveFactsReader } from '../deploy/plan.js';
-import { systemClock, type Clock, type Store } from '../deploy/ports.js';
+import { DeployDesk } from '../deploy/deploy-desk.js';
+import { unreadLiveFacts } from '../deploy/plan.js';
+import { systemClock, type Clock, type Store } from '../deploy/ports/index.js';
 import { loadRunbooks, formatRunbookErrors, type RunbookCatalog } from '../deploy/runbook/loader.js';
 import { registerHandlers } from '../handlers/register.js';
 import { createBotMetrics, type BotMetrics } from './bot-metrics.js';
 import type { Config, SlackConfig } from './config.js';
 import { LiftoffHttpReceiver, type RouteHandler } from './http-receiver.js';
 import { catalogSecrets, redactingLogger, redactingReporter } from './redaction.js';
+import type { LiveFactsReader, PipelinePort } from '../deploy/ports/index.js';
 
 export interface LiftoffOptions {
   readonly config: Config;

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import type { Logger, LogLevel } from '@slack/logger';
 import type { CheckResult } from '../deploy/checks/check-result.js';
-import type { FinalReport, ProgressView, StepReport, ThreadReporter } from '../deploy/pipeline/thread-reporter.js';
+import type { FinalReport, ProgressView, StepReport, ThreadReporter } from '../deploy/ports/index.js';
 import type { Run } from '../deploy/run.js';
 import type { RunbookCatalog } from '../deploy/runbook/loader.js';
 import { redact, secretEnvValues } from '../ui/redact.js';

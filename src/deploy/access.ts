@@ -1,8 +1,4 @@
-/** Resolves Slack user groups to their members; the Slack adapter caches it. */
-export interface UserGroupDirectory {
-  membersOf(groupId: string): Promise<readonly string[]>;
-}
-
+import type { UserGroupDirectory } from './ports/index.js';
 /** The access rules of one runbook, as its `access` key declares them. */
 export interface AccessRules {
   /** User ids (U…, W…) and user-group ids (S…). Empty: anyone in the channel. */

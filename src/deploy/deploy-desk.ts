@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mayApprove, mayRequest, type AccessDecision, type UserGroupDirectory } from './access.js';
-import { buildPlan, planSchema, type LiveFactsReader, type Plan } from './plan.js';
+import { mayApprove, mayRequest, type AccessDecision } from './access.js';
+import { buildPlan, planSchema, type Plan } from './plan.js';
 import { freezeLease, isFreeze } from './freeze.js';
 import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
-import type { Clock, LockLease, Store } from './ports.js';
+import type {
+  Clock,
+  LiveFactsReader,
+  LockLease,
+  PipelinePort,
+  RequestNotifier,
+  Store,
+  UserGroupDirectory,
+} from './ports/index.js';
 import {
   ACTIVE_STATES,
   CANCEL_AT_ONCE_STATES,
@@ -17,19 +25,6 @@ import {
 } from './run.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';
-
-/** Posts and edits the request message; the Slack adapter implements it with the ui builders. */
-export interface RequestNotifier {
-  /** Posts the request with its buttons; returns the message ts. */
-  postRequest(run: Run, plan: Plan): Promise<string>;
-  /** Edits the request in place to show its decision (approved, denied, expired, cancelled). */
-  showDecision(run: Run, plan: Plan): Promise<void>;
-}
-
-/** Carries an approved run through its steps. Fire-and-forget: the pipeline reports its own progress. */
-export interface PipelinePort {
-  start(run: Run): void;
-}
 
 /** How long an approved run holds its service before the lease must be renewed. */
 export const RUN_LEASE_MS = 2 * 60 * 60 * 1000;

@@ -1,9 +1,15 @@
-import { mayApprove, mayRequest, type UserGroupDirectory } from './access.js';
+import { mayApprove, mayRequest } from './access.js';
 import { freezeLease, isFreeze } from './freeze.js';
 import type { ServiceCommandRefusal } from './refusals.js';
 import { pickRunbook } from './live-metrics.js';
-import type { CloudRunPort, ServiceLocation, ServiceScaling, ServiceSnapshot } from './pipeline/ports.js';
-import type { Clock, LockLease, Store } from './ports.js';
+import type {
+  CloudRunPort,
+  ServiceLocation,
+  ServiceScaling,
+  ServiceSnapshot,
+  UserGroupDirectory,
+} from './ports/index.js';
+import type { Clock, LockLease, Store } from './ports/index.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LockLease } from './ports.js';
+import type { LockLease } from './ports/index.js';
 
 /** A freeze with no duration lasts until someone unlocks it. */
 const UNTIL_UNLOCKED_MS = 10 * 365 * 24 * 60 * 60 * 1000;

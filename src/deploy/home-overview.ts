@@ -1,6 +1,6 @@
-import type { CloudRunPort } from './pipeline/ports.js';
+import type { CloudRunPort } from './ports/index.js';
 import { readPipelineData } from './pipeline/run-data.js';
-import type { Clock, LockLease, Store } from './ports.js';
+import type { Clock, LockLease, Store } from './ports/index.js';
 import { serviceKey, type RunState } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import { isStopped } from './emergency-stop.js';

@@ -1,8 +1,8 @@
 import { nextBuildTag } from './build-tag.js';
 import { withinDeadline } from './deadline.js';
-import type { Clock } from './ports.js';
-import type { LiveFact, LiveFacts, LiveFactsReader } from './plan.js';
-import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
+import type { Clock, LiveFactsReader } from './ports/index.js';
+import type { LiveFact, LiveFacts } from './plan.js';
+import type { CloudRunPort, RepoPort } from './ports/index.js';
 import type { Runbook } from './runbook/schema/index.js';
 
 function reasonOf(error: unknown): string {

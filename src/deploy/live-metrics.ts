@@ -1,5 +1,5 @@
 import { scrapeMetrics } from './checks/metrics-check.js';
-import type { CloudRunPort, Prober, ServiceSnapshot } from './pipeline/ports.js';
+import type { CloudRunPort, Prober, ServiceSnapshot } from './ports/index.js';
 import { snapshotAgainstTargets, type MetricsSnapshot } from './prometheus/evaluate.js';
 import type { ParsedExposition } from './prometheus/parse.js';
 import { findRunbook, type RunbookCatalog } from './runbook/loader.js';

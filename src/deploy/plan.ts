@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Runbook } from './runbook/schema/index.js';
+import type { LiveFactsReader } from './ports/index.js';
 
 /** A live fact read from Google Cloud or GitHub, or why it could not be read. */
 const liveFact = <T extends z.ZodType>(value: T) =>
@@ -68,11 +69,6 @@ export interface LiveFacts {
     readonly names: readonly string[];
     readonly settings: Readonly<Record<string, string>>;
   }>;
-}
-
-/** Reads the live parts of a plan; each part fails on its own, with its reason. */
-export interface LiveFactsReader {
-  read(runbook: Runbook): Promise<LiveFacts>;
 }
 
 /** The reader used until the Google Cloud and GitHub adapters are configured: every live part is marked unread. */

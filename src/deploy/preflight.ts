@@ -1,5 +1,5 @@
 import { withinDeadline } from './deadline.js';
-import type { CloudRunPort, RepoPort } from './pipeline/ports.js';
+import type { CloudRunPort, RepoPort } from './ports/index.js';
 import type { PreflightSpec, Runbook } from './runbook/schema/index.js';
 
 export interface PreflightResult {

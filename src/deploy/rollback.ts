@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mayApprove, mayRequest, type UserGroupDirectory } from './access.js';
+import { mayApprove, mayRequest } from './access.js';
 import { freezeLease, isFreeze, isRollbackFreeze } from './freeze.js';
 import type { ServiceCommandRefusal } from './refusals.js';
 import { pickRunbook } from './live-metrics.js';
@@ -10,9 +10,9 @@ import {
   type DeploymentStatusPayload,
   type RecordFile,
 } from './pipeline/outbox-worker.js';
-import { deploySettingsOf } from './pipeline/deploy-pipeline.js';
-import type { CloudRunPort, Prober, ServiceLocation } from './pipeline/ports.js';
-import type { Clock, LockLease, Store } from './ports.js';
+import { deploySettingsOf } from './pipeline/deploy-settings.js';
+import type { CloudRunPort, Prober, ServiceLocation, UserGroupDirectory } from './ports/index.js';
+import type { Clock, LockLease, Store } from './ports/index.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';

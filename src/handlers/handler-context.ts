@@ -2,7 +2,7 @@ import type { Logger } from '@slack/bolt';
 import type { DeployDesk } from '../deploy/deploy-desk.js';
 import type { EmergencyStop } from '../deploy/emergency-stop.js';
 import type { LiveMetricsResult } from '../deploy/live-metrics.js';
-import type { AuditEntry } from '../deploy/ports.js';
+import type { AuditEntry } from '../deploy/ports/index.js';
 import type { RunbookCatalog } from '../deploy/runbook/loader.js';
 import type { BotMetrics } from '../bot/bot-metrics.js';
 

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Clock, Store } from '../deploy/ports.js';
+import type { Clock, Store } from '../deploy/ports/index.js';
 import { registerDecisionActions } from './decision-actions.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerMetricsCommand } from './metrics-command.js';

@@ -1,6 +1,6 @@
 import type { Middleware, AnyMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import type { Clock, Store } from '../deploy/ports.js';
+import type { Clock, Store } from '../deploy/ports/index.js';
 
 const IDEMPOTENCY_WINDOW_MS = 60 * 60 * 1000;
 const withTrigger = z.object({ trigger_id: z.string().min(1) });

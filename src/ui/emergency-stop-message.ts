@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { ResumeResult, StopRequestResult, StopResult } from '../deploy/emergency-stop.js';
-import type { ServiceLocation, ServiceScaling } from '../deploy/pipeline/ports.js';
+import type { ServiceLocation, ServiceScaling } from '../deploy/ports/index.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcTime } from './format.js';

@@ -4,7 +4,7 @@
  */
 import { formatMs, type CheckResult } from '../deploy/checks/check-result.js';
 import type { InitialMetrics, PipelineText, RollbackOutcome, StepFact } from '../deploy/pipeline/step-facts.js';
-import type { StepReport } from '../deploy/pipeline/thread-reporter.js';
+import type { StepReport } from '../deploy/ports/index.js';
 import { describeTraffic } from '../deploy/traffic.js';
 
 function buildLog(url: string | null): Pick<StepReport, 'link'> {

@@ -7,7 +7,7 @@ import type {
   LockCommandResult,
   RequestResult,
 } from '../deploy/deploy-desk.js';
-import type { LockLease } from '../deploy/ports.js';
+import type { LockLease } from '../deploy/ports/index.js';
 import { AFTER_DEPLOY_STATES, inGroup, type Run } from '../deploy/run.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { slackDate, utcDateTime } from './format.js';

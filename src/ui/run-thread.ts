@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { CheckResult } from '../deploy/checks/check-result.js';
-import type { FinalReport, ProgressView, StepReport } from '../deploy/pipeline/thread-reporter.js';
+import type { FinalReport, ProgressView, StepReport } from '../deploy/ports/index.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { utcTime } from './format.js';
 import { redact } from './redact.js';

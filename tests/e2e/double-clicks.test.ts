@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AuditEntry } from '../../src/deploy/ports.js';
+import type { AuditEntry } from '../../src/deploy/ports/index.js';
 import type { Run } from '../../src/deploy/run.js';
 import type { EmulatedMessage, ResponseDelivery } from '../../sandbox/slack/index.js';
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';

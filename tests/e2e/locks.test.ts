@@ -1,4 +1,4 @@
-import type { LockLease } from '../../src/deploy/ports.js';
+import type { LockLease } from '../../src/deploy/ports/index.js';
 import type { Run } from '../../src/deploy/run.js';
 import { CHANNEL, USERS, waitFor } from '../support/liftoff-harness.js';
 import { SERVICE, startWorld, type World } from '../support/world.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSlackRequestSender, startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { openSqliteStore } from '../../src/adapters/store/sqlite-store.js';
-import type { Store } from '../../src/deploy/ports.js';
+import type { Store } from '../../src/deploy/ports/index.js';
 import type { Run } from '../../src/deploy/run.js';
 import { CHANNEL, PHASE3_ENV, SIGNING_SECRET, USERS, waitFor } from '../support/liftoff-harness.js';
 import { startReplica, type Replica } from '../support/replica.js';

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { LogLevel } from '@slack/logger';
 import { readConfig } from '../../src/bot/config.js';
 import { defaultLogger, startLiftoff, type RunningLiftoff } from '../../src/bot/liftoff.js';
-import type { PipelinePort } from '../../src/deploy/deploy-desk.js';
-import type { LiveFactsReader } from '../../src/deploy/plan.js';
+
 import {
   createSlackRequestSender,
   startSlackEmulator,
@@ -14,6 +13,7 @@ import {
   type SlackRequestSender,
 } from '../../sandbox/slack/index.js';
 import { TestClock } from './test-clock.js';
+import type { LiveFactsReader, PipelinePort } from '../../src/deploy/ports/index.js';
 
 export const USERS = {
   requester: 'U0DEV',

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/deploy/ports.js';
+import type { Clock } from '../../src/deploy/ports/index.js';
 
 /** A clock tests move by hand; it starts at the real time so Slack signatures stay fresh. */
 export class TestClock implements Clock {

@@ -11,14 +11,14 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallOptions } from 'google-gax';
 import { z } from 'zod';
 
-import type { Clock } from '../../deploy/ports.js';
+import type { Clock } from '../../deploy/ports/index.js';
 import {
   BUILD_STATUSES,
   ExternalError,
   type BuildPort,
   type BuildSnapshot,
   type BuildStatus,
-} from '../../deploy/pipeline/ports.js';
+} from '../../deploy/ports/index.js';
 import type { BuildSource } from '../../deploy/runbook/schema/index.js';
 import { calling, grpcStatusOf, toExternalError } from './errors.js';
 import { enumName, optionalText, parseResponse, timestampSchema } from './wire.js';

@@ -18,7 +18,7 @@ import {
   type LogEntry,
   type LogsPort,
   type ServiceLocation,
-} from '../../deploy/pipeline/ports.js';
+} from '../../deploy/ports/index.js';
 import { calling } from './errors.js';
 import { int64, parseResponse, timestampSchema } from './wire.js';
 

@@ -20,8 +20,8 @@ import type {
   MissingMinute,
   RequestCounts,
   RevisionMeasurementWindow,
-} from '../../deploy/canary-measurements-port.js';
-import type { Clock } from '../../deploy/ports.js';
+} from '../../deploy/ports/index.js';
+import type { Clock } from '../../deploy/ports/index.js';
 import { quoteFilterValue } from './cloud-logging-adapter.js';
 import { externalCodeOf, grpcMessageOf, grpcStatusOf } from './errors.js';
 import { int64, parseResponse, timestampSchema } from './wire.js';

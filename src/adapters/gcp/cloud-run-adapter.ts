@@ -17,13 +17,8 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallOptions } from 'google-gax';
 import { z } from 'zod';
 
-import type { Clock } from '../../deploy/ports.js';
-import type {
-  CloudRunPort,
-  RevisionSnapshot,
-  ServiceLocation,
-  ServiceUpdateResult,
-} from '../../deploy/pipeline/ports.js';
+import type { Clock } from '../../deploy/ports/index.js';
+import type { CloudRunPort, RevisionSnapshot, ServiceLocation, ServiceUpdateResult } from '../../deploy/ports/index.js';
 import { calling, grpcMessageOf, grpcStatusOf, toExternalError } from './errors.js';
 import {
   ingressContainerIndex,

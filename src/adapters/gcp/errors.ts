@@ -5,7 +5,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
-import { ExternalError } from '../../deploy/pipeline/ports.js';
+import { ExternalError } from '../../deploy/ports/index.js';
 
 export type GcpService = 'cloud-build' | 'cloud-run' | 'cloud-logging';
 type ErrorCode = ExternalError['code'];

@@ -11,7 +11,7 @@ import { protos } from '@google-cloud/run';
 import { z } from 'zod';
 
 import type { TrafficTarget } from '../../deploy/plan.js';
-import type { DeploySettings, ServiceScaling, ServiceSnapshot, TrafficStatus } from '../../deploy/pipeline/ports.js';
+import type { DeploySettings, ServiceScaling, ServiceSnapshot, TrafficStatus } from '../../deploy/ports/index.js';
 import { durationSecondsSchema, enumName, optionalText, parseResponse, shortName, shortNameSchema } from './wire.js';
 
 type IEnvVar = protos.google.cloud.run.v2.IEnvVar;

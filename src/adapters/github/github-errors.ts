@@ -5,7 +5,7 @@
 import { RequestError } from 'octokit';
 import { z } from 'zod';
 
-import { ExternalError } from '../../deploy/pipeline/ports.js';
+import { ExternalError } from '../../deploy/ports/index.js';
 
 type Code = ExternalError['code'];
 

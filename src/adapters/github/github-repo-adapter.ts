@@ -6,7 +6,7 @@ import type { Octokit } from 'octokit';
 import { RequestError } from 'octokit';
 import type { z } from 'zod';
 
-import { ExternalError, type RepoPort } from '../../deploy/pipeline/ports.js';
+import { ExternalError, type RepoPort } from '../../deploy/ports/index.js';
 import { githubError, messageOf, statusOf } from './github-errors.js';
 import {
   blobAnswer,

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { isAborted } from '../../deploy/checks/abortable.js';
-import type { HttpProbe, HttpProbeResult, Prober } from '../../deploy/pipeline/ports.js';
+import type { HttpProbe, HttpProbeResult, Prober } from '../../deploy/ports/index.js';
 
 /** A monotonic clock in milliseconds (`performance` by default). */
 export interface MonotonicClock {

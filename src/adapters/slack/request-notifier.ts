@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { RequestNotifier } from '../../deploy/deploy-desk.js';
+
 import { decidedMessage, requestMessage } from '../../ui/plan-message.js';
 import { honouringRateLimits } from './rate-limited.js';
+import type { RequestNotifier } from '../../deploy/ports/index.js';
 
 const postResponse = z.object({ ok: z.literal(true), ts: z.string() });
 

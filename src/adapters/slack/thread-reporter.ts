@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { ThreadReporter } from '../../deploy/pipeline/thread-reporter.js';
-import type { Clock } from '../../deploy/ports.js';
+import type { ThreadReporter } from '../../deploy/ports/index.js';
+import type { Clock } from '../../deploy/ports/index.js';
 import type { Run } from '../../deploy/run.js';
 import type { SlackMessage } from '../../ui/plan-message.js';
 import { finalMessage, progressMessage, stepMessage } from '../../ui/run-thread.js';

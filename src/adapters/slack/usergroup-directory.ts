@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { UserGroupDirectory } from '../../deploy/access.js';
-import type { Clock } from '../../deploy/ports.js';
+
+import type { Clock, UserGroupDirectory } from '../../deploy/ports/index.js';
 
 const membersResponse = z.object({ ok: z.literal(true), users: z.array(z.string()) });
 

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { ActionRequest, NewActionRequest } from '../../deploy/ports.js';
+import type { ActionRequest, NewActionRequest } from '../../deploy/ports/index.js';
 import {
   type Dialect,
   StoreError,

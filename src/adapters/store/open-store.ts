@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Store } from '../../deploy/ports.js';
+import type { Store } from '../../deploy/ports/index.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 

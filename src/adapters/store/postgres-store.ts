@@ -18,7 +18,7 @@ import type {
   Store,
   TransitionRequest,
   TransitionResult,
-} from '../../deploy/ports.js';
+} from '../../deploy/ports/index.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 import {
   createPostgresActionRequest,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry, LockLease, OutboxItem } from '../../deploy/ports.js';
+import type { AuditEntry, LockLease, OutboxItem } from '../../deploy/ports/index.js';
 import { RUN_STATES } from '../../deploy/run.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 

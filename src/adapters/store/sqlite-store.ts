@@ -19,7 +19,7 @@ import type {
   Store,
   TransitionRequest,
   TransitionResult,
-} from '../../deploy/ports.js';
+} from '../../deploy/ports/index.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 import { SqliteActionRequests } from './action-requests.js';
 import { migrateSqlite } from './migrations.js';

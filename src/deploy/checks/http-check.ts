@@ -1,4 +1,4 @@
-import type { HttpProbeResult, Prober } from '../pipeline/ports.js';
+import type { HttpProbeResult, Prober } from '../ports/index.js';
 import type { HttpCheckSpec } from '../runbook/schema/index.js';
 import { abortReason, isAborted } from './abortable.js';
 import { formatMs } from './check-result.js';

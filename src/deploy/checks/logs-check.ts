@@ -1,11 +1,5 @@
-import type { Clock } from '../ports.js';
-import {
-  ExternalError,
-  type LogCursor,
-  type LogEntry,
-  type LogsPort,
-  type ServiceLocation,
-} from '../pipeline/ports.js';
+import type { Clock } from '../ports/index.js';
+import { ExternalError, type LogCursor, type LogEntry, type LogsPort, type ServiceLocation } from '../ports/index.js';
 import type { LogsCheckSpec } from '../runbook/schema/index.js';
 import { abortableSleep } from './abortable.js';
 import { formatMs } from './check-result.js';

@@ -1,4 +1,4 @@
-import type { Prober } from '../pipeline/ports.js';
+import type { Prober } from '../ports/index.js';
 import { evaluateMetricsExpectations } from '../prometheus/evaluate.js';
 import { parseExposition } from '../prometheus/parse.js';
 import type { MetricsCheckSpec } from '../runbook/schema/index.js';

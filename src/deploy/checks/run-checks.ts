@@ -1,5 +1,5 @@
-import type { Clock } from '../ports.js';
-import type { LogsPort, Prober, ServiceLocation } from '../pipeline/ports.js';
+import type { Clock } from '../ports/index.js';
+import type { LogsPort, Prober, ServiceLocation } from '../ports/index.js';
 import type { CheckSpec } from '../runbook/schema/index.js';
 import { formatMs, type CheckResult } from './check-result.js';
 import { runHttpCheck, type Measurement } from './http-check.js';

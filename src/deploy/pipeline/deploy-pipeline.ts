@@ -1,4 +1,3 @@
-import type { PipelinePort } from '../deploy-desk.js';
 import {
   ACTIVE_STATES,
   AFTER_DEPLOY_STATES,
@@ -29,9 +28,7 @@ import { rollBack } from './steps/roll-back.js';
 import { start } from './steps/start.js';
 import { tag } from './steps/tag.js';
 import { verify } from './steps/verify.js';
-
-// Kept until src/deploy/rollback.ts imports it from './deploy-settings.js'; nothing else is re-exported here.
-export { deploySettingsOf } from './deploy-settings.js';
+import type { PipelinePort } from '../ports/index.js';
 
 /** The step of each state the pipeline drives. A new kind of step is a state in run.ts and a row here. */
 const STEPS: Readonly<Record<ActiveState, Step>> = {

@@ -1,5 +1,5 @@
 import type { Runbook } from '../runbook/schema/index.js';
-import type { DeploySettings } from './ports.js';
+import type { DeploySettings } from '../ports/index.js';
 
 /** The runbook's revision settings, as every revision Liftoff creates gets them. */
 export function deploySettingsOf(runbook: Runbook): DeploySettings {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Clock, OutboxItem, Store } from '../ports.js';
-import type { RepoPort } from './ports.js';
+import type { Clock, OutboxItem, Store } from '../ports/index.js';
+import type { RepoPort } from '../ports/index.js';
 
 /** What Liftoff owes GitHub: kept in the store until GitHub accepts it, so an outage delays it, never loses it. */
 export const OUTBOX_KINDS = {

@@ -1,13 +1,13 @@
-import type { Clock, LockLease, Store, TransitionRequest } from '../ports.js';
+import type { Clock, LockLease, Store, TransitionRequest } from '../ports/index.js';
 import type { ActiveState, Run, RunState } from '../run.js';
 import type { RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema/index.js';
 import type { DeployLogInput } from './deploy-log-input.js';
 import type { RecordFile } from './outbox-worker.js';
-import type { BuildPort, CloudRunPort, LogsPort, Prober, RepoPort, ServiceLocation } from './ports.js';
+import type { BuildPort, CloudRunPort, LogsPort, Prober, RepoPort, ServiceLocation } from '../ports/index.js';
 import { readPipelineData, type PipelineData } from './run-data.js';
 import type { PipelineText, StepFact } from './step-facts.js';
-import type { FinalReport, ProgressView, ThreadReporter } from './thread-reporter.js';
+import type { FinalReport, ProgressView, ThreadReporter } from '../ports/index.js';
 
 export interface PipelineDeps {
   readonly store: Store;

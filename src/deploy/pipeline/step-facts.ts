@@ -2,8 +2,8 @@ import type { CheckResult } from '../checks/check-result.js';
 import type { TrafficTarget } from '../plan.js';
 import type { TargetVerdict } from '../prometheus/evaluate.js';
 import type { Runbook } from '../runbook/schema/index.js';
-import type { BuildSnapshot } from './ports.js';
-import type { StepReport } from './thread-reporter.js';
+import type { BuildSnapshot } from '../ports/index.js';
+import type { StepReport } from '../ports/index.js';
 
 /**
  * What a step tells the run's thread, as facts: the wording (English for Slack, French for the deploy log) is the

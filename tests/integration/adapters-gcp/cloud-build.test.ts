@@ -4,7 +4,7 @@ import {
   TERMINAL_BUILD_STATUSES,
   type BuildPort,
   type BuildSnapshot,
-} from '../../../src/deploy/pipeline/ports.js';
+} from '../../../src/deploy/ports/index.js';
 import type { BuildSource } from '../../../src/deploy/runbook/schema/index.js';
 import {
   eventually,

@@ -1,7 +1,7 @@
 import { SCAN_BUDGET } from '../../../sandbox/gcp/cloud-logging.js';
 import { cloudLoggingAdapter } from '../../../src/adapters/gcp/cloud-logging-adapter.js';
 import { runChecks } from '../../../src/deploy/checks/run-checks.js';
-import type { LogsPort, ServiceLocation } from '../../../src/deploy/pipeline/ports.js';
+import type { LogsPort, ServiceLocation } from '../../../src/deploy/ports/index.js';
 import type { CheckSpec } from '../../../src/deploy/runbook/schema/index.js';
 import { CURRENT_TAG, httpGet, IMAGE, PROJECT, REGION, rejectionOf, startSandbox, type Sandbox } from './helpers.js';
 

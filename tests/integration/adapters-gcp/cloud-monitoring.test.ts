@@ -13,7 +13,7 @@ import {
   REQUEST_LATENCIES_METRIC,
   type TimeSeriesLister,
 } from '../../../src/adapters/gcp/cloud-monitoring-adapter.js';
-import type { CanaryMeasurementsResult } from '../../../src/deploy/canary-measurements-port.js';
+import type { CanaryMeasurementsResult } from '../../../src/deploy/ports/index.js';
 import { ManualClock } from '../../support/test-clock.js';
 import { FAST, IMAGE, PROJECT, REGION } from './helpers.js';
 

@@ -5,7 +5,7 @@ import type {
   DeploySettings,
   ServiceLocation,
   ServiceSnapshot,
-} from '../../../src/deploy/pipeline/ports.js';
+} from '../../../src/deploy/ports/index.js';
 import {
   CURRENT_TAG,
   httpGet,

@@ -5,7 +5,7 @@
 import { emergenceRuntime, type EmergenceRuntime } from '../../../sandbox/emergence/index.js';
 import { startGcpEmulator, type GcpEmulator, type GcpTimings } from '../../../sandbox/gcp/index.js';
 import { createGcpClients, type GcpClients } from '../../../src/adapters/gcp/clients.js';
-import type { Clock } from '../../../src/deploy/ports.js';
+import type { Clock } from '../../../src/deploy/ports/index.js';
 
 export const PROJECT = 'emergence-prod';
 export const REGION = 'europe-west1';

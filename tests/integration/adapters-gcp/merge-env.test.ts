@@ -1,6 +1,6 @@
 import { mergeEnv } from '../../../src/adapters/gcp/cloud-run-adapter.js';
 import { nextTemplate, trafficTargets } from '../../../src/adapters/gcp/run-template.js';
-import type { DeploySettings } from '../../../src/deploy/pipeline/ports.js';
+import type { DeploySettings } from '../../../src/deploy/ports/index.js';
 
 const secretRef = (secret: string, version = 'latest') => ({ valueSource: { secretKeyRef: { secret, version } } });
 

@@ -22,7 +22,7 @@ import {
 import { toExternalError } from '../../../src/adapters/gcp/errors.js';
 import { normalizeCpu, serviceSnapshot } from '../../../src/adapters/gcp/run-template.js';
 import { int64, timestampSchema } from '../../../src/adapters/gcp/wire.js';
-import { ExternalError } from '../../../src/deploy/pipeline/ports.js';
+import { ExternalError } from '../../../src/deploy/ports/index.js';
 import { SleepDrivenClock } from './helpers.js';
 
 const long = (value: number) => ({ low: value, high: 0, unsigned: false });

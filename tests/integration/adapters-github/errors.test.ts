@@ -5,7 +5,7 @@ import { startGitHubEmulator } from '../../../sandbox/github/index.js';
 import { createOctokit } from '../../../src/adapters/github/github-client.js';
 import { redactTokens } from '../../../src/adapters/github/github-errors.js';
 import { githubRepoAdapter } from '../../../src/adapters/github/github-repo-adapter.js';
-import { ExternalError } from '../../../src/deploy/pipeline/ports.js';
+import { ExternalError } from '../../../src/deploy/ports/index.js';
 import { NAME, OWNER, REPO, rejection, startSandbox, TOKEN, type Sandbox } from './helpers.js';
 
 let sandbox: Sandbox;

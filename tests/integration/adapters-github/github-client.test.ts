@@ -1,6 +1,6 @@
 import { createOctokit, shouldRetryRateLimited } from '../../../src/adapters/github/github-client.js';
 import { githubRepoAdapter } from '../../../src/adapters/github/github-repo-adapter.js';
-import type { RepoPort } from '../../../src/deploy/pipeline/ports.js';
+import type { RepoPort } from '../../../src/deploy/ports/index.js';
 import { OWNER, NAME, REPO, rejection, startSandbox, TOKEN, type Sandbox } from './helpers.js';
 
 let sandbox: Sandbox;

@@ -3,7 +3,7 @@ import { git as runGit } from '../sandbox-github/helpers.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../sandbox/github/index.js';
 import { createOctokit } from '../../../src/adapters/github/github-client.js';
 import { githubRepoAdapter } from '../../../src/adapters/github/github-repo-adapter.js';
-import type { RepoPort } from '../../../src/deploy/pipeline/ports.js';
+import type { RepoPort } from '../../../src/deploy/ports/index.js';
 
 export const TOKEN = 'ghp_liftoffAdapterToken000000000000000000';
 export const OWNER = 'emergence';

@@ -1,4 +1,4 @@
-import { ExternalError } from '../../../src/deploy/pipeline/ports.js';
+import { ExternalError } from '../../../src/deploy/ports/index.js';
 import { NAME, OWNER, REPO, rejection, startSandbox, type Sandbox } from './helpers.js';
 
 /** The build tag files the ÉMERGENCE repository has really held. */

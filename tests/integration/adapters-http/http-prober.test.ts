@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { httpProber, joinProbeUrl } from '../../../src/adapters/http/http-prober.js';
-import type { HttpProbeResult } from '../../../src/deploy/pipeline/ports.js';
+import type { HttpProbeResult } from '../../../src/deploy/ports/index.js';
 
 interface Seen {
   readonly method: string;

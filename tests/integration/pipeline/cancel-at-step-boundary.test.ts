@@ -1,9 +1,9 @@
 import { openSqliteStore } from '../../../src/adapters/store/sqlite-store.js';
 import { DeployPipeline } from '../../../src/deploy/pipeline/deploy-pipeline.js';
-import type { BuildPort, BuildSnapshot, BuildStatus } from '../../../src/deploy/pipeline/ports.js';
+import type { BuildPort, BuildSnapshot, BuildStatus } from '../../../src/deploy/ports/index.js';
 import type { PipelineDeps } from '../../../src/deploy/pipeline/step-context.js';
-import type { FinalReport, StepReport, ThreadReporter } from '../../../src/deploy/pipeline/thread-reporter.js';
-import type { Store } from '../../../src/deploy/ports.js';
+import type { FinalReport, StepReport, ThreadReporter } from '../../../src/deploy/ports/index.js';
+import type { Store } from '../../../src/deploy/ports/index.js';
 import type { Run, RunState } from '../../../src/deploy/run.js';
 import { loadRunbooks, type RunbookCatalog } from '../../../src/deploy/runbook/loader.js';
 import { pipelineText } from '../../../src/ui/pipeline-text.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, escapeIdentifier } from 'pg';
 import { openStore } from '../../../src/adapters/store/open-store.js';
 import { openPostgresStore } from '../../../src/adapters/store/postgres-store.js';
-import type { LockLease, NewRun, Store, TransitionRequest } from '../../../src/deploy/ports.js';
+import type { LockLease, NewRun, Store, TransitionRequest } from '../../../src/deploy/ports/index.js';
 import { describeStoreContract, warmUp } from './store-contract.js';
 
 const adminUrl = process.env.LIFTOFF_TEST_DATABASE_URL ?? '';

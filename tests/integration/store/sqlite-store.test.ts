@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openStore } from '../../../src/adapters/store/open-store.js';
 import { openSqliteStore } from '../../../src/adapters/store/sqlite-store.js';
-import type { Store } from '../../../src/deploy/ports.js';
+import type { Store } from '../../../src/deploy/ports/index.js';
 import { describeStoreContract } from './store-contract.js';
 
 let root: string;

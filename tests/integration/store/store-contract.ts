@@ -7,7 +7,7 @@ import type {
   Store,
   TransitionRequest,
   TransitionResult,
-} from '../../../src/deploy/ports.js';
+} from '../../../src/deploy/ports/index.js';
 import type { Run } from '../../../src/deploy/run.js';
 
 /** Opens a store on a fresh, empty, migrated database. The suite closes every store it opens. */

@@ -1,6 +1,6 @@
 import { LogLevel, type Logger } from '@slack/logger';
 
-import type { ThreadReporter } from '../../../src/deploy/pipeline/thread-reporter.js';
+import type { ThreadReporter } from '../../../src/deploy/ports/index.js';
 import type { Run } from '../../../src/deploy/run.js';
 import { redactingLogger, redactingReporter } from '../../../src/bot/redaction.js';
 import { FAKE } from '../ui/hostile.js';

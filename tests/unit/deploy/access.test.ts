@@ -1,4 +1,5 @@
-import { mayApprove, mayRequest, type UserGroupDirectory } from '../../../src/deploy/access.js';
+import { mayApprove, mayRequest } from '../../../src/deploy/access.js';
+import type { UserGroupDirectory } from '../../../src/deploy/ports/index.js';
 
 const directory = (groups: Record<string, string[]>): UserGroupDirectory & { calls: string[] } => {
   const calls: string[] = [];

@@ -11,8 +11,8 @@ import type {
   ServiceScaling,
   ServiceSnapshot,
   ServiceUpdateResult,
-} from '../../../src/deploy/pipeline/ports.js';
-import type { Store } from '../../../src/deploy/ports.js';
+} from '../../../src/deploy/ports/index.js';
+import type { Store } from '../../../src/deploy/ports/index.js';
 import { loadRunbooks, type RunbookCatalog } from '../../../src/deploy/runbook/loader.js';
 
 const DEPLOYER = 'U0DEV';

@@ -1,4 +1,4 @@
-import type { CloudRunPort, RepoPort } from '../../../src/deploy/pipeline/ports.js';
+import type { CloudRunPort, RepoPort } from '../../../src/deploy/ports/index.js';
 import { blockingPreflight, preflightFromPorts } from '../../../src/deploy/preflight.js';
 import { loadRunbooks } from '../../../src/deploy/runbook/loader.js';
 import type { Runbook } from '../../../src/deploy/runbook/schema/index.js';

@@ -1,4 +1,4 @@
-import type { ServiceScaling } from '../../../src/deploy/pipeline/ports.js';
+import type { ServiceScaling } from '../../../src/deploy/ports/index.js';
 import {
   describeScaling,
   emergencyStopRequestMessage,

@@ -1,4 +1,4 @@
-import type { FinalReport } from '../../../src/deploy/pipeline/thread-reporter.js';
+import type { FinalReport } from '../../../src/deploy/ports/index.js';
 import { finalMessage, stepMessage } from '../../../src/ui/run-thread.js';
 import { FAKE, HOSTILE_LINES } from './hostile.js';
 

@@ -1,5 +1,5 @@
 import { formatMs } from '../../checks/check-result.js';
-import { TERMINAL_BUILD_STATUSES, type BuildSnapshot } from '../ports.js';
+import { TERMINAL_BUILD_STATUSES, type BuildSnapshot } from '../../ports/index.js';
 import { failure, next, type StepContext, type StepOutcome } from '../step-context.js';
 
 /** Why a build ended, as the run's failure records it (journal, GitHub status, deploy log, thread). */

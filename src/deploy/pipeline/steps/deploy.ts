@@ -1,7 +1,7 @@
 import { revisionName, revisionTag } from '../../revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../../traffic.js';
 import { deploySettingsOf } from '../deploy-settings.js';
-import type { ServiceSnapshot } from '../ports.js';
+import type { ServiceSnapshot } from '../../ports/index.js';
 import { CLEARED, type PipelineData } from '../run-data.js';
 import { failure, next, type StepContext, type StepFailure, type StepOutcome } from '../step-context.js';
 

@@ -5,7 +5,7 @@ import {
   type LogEntry,
   type LogsPort,
   type LogsRead,
-} from '../../../../src/deploy/pipeline/ports.js';
+} from '../../../../src/deploy/ports/index.js';
 import type { LogsCheckSpec } from '../../../../src/deploy/runbook/schema/index.js';
 
 const SINCE = new Date('2026-03-02T10:00:00Z');

@@ -1,5 +1,5 @@
 import { runChecks, type CheckRunContext } from '../../../../src/deploy/checks/run-checks.js';
-import type { HttpProbe, HttpProbeResult, LogsPort, Prober } from '../../../../src/deploy/pipeline/ports.js';
+import type { HttpProbe, HttpProbeResult, LogsPort, Prober } from '../../../../src/deploy/ports/index.js';
 import type { CheckSpec } from '../../../../src/deploy/runbook/schema/index.js';
 
 const STARTED = new Date('2026-03-02T10:00:00Z');

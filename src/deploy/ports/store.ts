@@ -1,11 +1,4 @@
-import type { Run, RunState, TransitionRecord } from './run.js';
-
-/** Time, injected so expiry and timeouts are tested without waiting. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+import type { Run, RunState, TransitionRecord } from '../run.js';
 
 export interface NewRun {
   readonly id: string;

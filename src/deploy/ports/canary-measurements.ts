@@ -7,7 +7,7 @@
  * never zero: its requests are not in any count. The totals of a revision have the shape the canary judge takes
  * (`errors`, `nonErrors`, `completeMinutes`, `latency` as Cloud Monitoring buckets).
  */
-import type { ExternalError, ServiceLocation } from './pipeline/ports.js';
+import type { ExternalError, ServiceLocation } from './cloud.js';
 
 /**
  * Latencies in Cloud Monitoring's bucket layout: `boundsMs` are the finite boundaries b₀ < … < bₘ₋₁ and `counts`

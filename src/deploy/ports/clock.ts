@@ -1,0 +1,6 @@
+/** Time, injected so expiry and timeouts are tested without waiting. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
