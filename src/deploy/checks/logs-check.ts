@@ -33,6 +33,7 @@ export interface LogsCheckContext {
 interface LogsJudgement {
   read: number;
   readonly found: Set<string>;
+  readonly settledBy: Set<string>;
   forbidden: string | undefined;
 }
 
@@ -55,12 +56,17 @@ function observe(spec: LogsCheckSpec, judgement: LogsJudgement, entries: readonl
   for (const entry of entries) {
     judgement.read += 1;
     for (const line of spec.mustContain ?? []) if (entry.text.includes(line)) judgement.found.add(line);
+    for (const line of spec.settledBy ?? []) if (entry.text.includes(line)) judgement.settledBy.add(line);
     judgement.forbidden ??= forbiddenBy(spec, entry);
   }
 }
 
 const missingLines = (spec: LogsCheckSpec, judgement: LogsJudgement): string[] =>
   (spec.mustContain ?? []).filter((line) => !judgement.found.has(line));
+
+/** Every `settledBy` line has been read: what the work was going to log, it has logged. */
+const settled = (spec: LogsCheckSpec, judgement: LogsJudgement): boolean =>
+  spec.settledBy !== undefined && spec.settledBy.every((line) => judgement.settledBy.has(line));
 
 /**
  * Reads the new revision's Cloud Logging entries since the deploy began, each poll only the entries the last one
@@ -77,11 +83,12 @@ export async function runLogsCheck(spec: LogsCheckSpec, ctx: LogsCheckContext): 
   ];
   const bound = `${boundParts.join(' · ')} within ${formatMs(spec.waitFor)}`;
   const deadline = ctx.clock.now().getTime() + spec.waitFor;
-  const judgement: LogsJudgement = { read: 0, found: new Set(), forbidden: undefined };
+  const judgement: LogsJudgement = { read: 0, found: new Set(), settledBy: new Set(), forbidden: undefined };
   const wantsLines = (spec.mustContain ?? []).length > 0;
   let cursor: LogCursor | null = null;
   let more = false;
   let read = false;
+  let settledAfterRead = false;
   for (;;) {
     try {
       const answer = await ctx.logs.entriesOfRevision({
@@ -105,6 +112,9 @@ export async function runLogsCheck(spec: LogsCheckSpec, ctx: LogsCheckContext): 
     const forbidden = judgement.forbidden;
     if (forbidden !== undefined) return { ok: false, measured: forbidden, bound, detail: forbidden };
     if (wantsLines && missingLines(spec, judgement).length === 0) break;
+    // Entries are not ingested strictly in order: one read after the settling lines, then the answer is in.
+    if (!more && settledAfterRead) break;
+    if (!more && settled(spec, judgement)) settledAfterRead = true;
     if (!more && ctx.clock.now().getTime() + LOG_POLL_MS > deadline) break;
     await abortableSleep(ctx.sleep, LOG_POLL_MS, ctx.signal);
   }
@@ -126,7 +136,7 @@ export async function runLogsCheck(spec: LogsCheckSpec, ctx: LogsCheckContext): 
   if (missing.length > 0) {
     return {
       ok: false,
-      measured: `${judgement.read} entries read, missing "${missing[0]?.slice(0, 80) ?? ''}"`,
+      measured: `${judgement.read} entries read, missing "${missing[0]?.slice(0, 80) ?? ''}"${settled(spec, judgement) ? ' (its work had finished)' : ''}`,
       bound,
       detail: `not found in ${judgement.read} log entries of ${ctx.revision}: ${missing.map((m) => `"${m}"`).join(', ')}`,
     };

@@ -210,6 +210,11 @@ const logsCheck = strict({
   /** How long to let logs arrive (Cloud Logging is not instant) before reading them. */
   waitFor: duration({ min: 0, max: 10 * MINUTE }),
   mustContain: textList(text).optional(),
+  /**
+   * Lines the same work logs after the `mustContain` ones: once all of them are read (and one more read found
+   * nothing new of those), a line still missing is not coming, and the check ends instead of waiting out `waitFor`.
+   */
+  settledBy: textList(text).optional(),
   mustNotContain: textList(text).optional(),
   /** The highest severity allowed: WARNING means no ERROR or above. */
   maxSeverity: logSeverity.optional(),
@@ -221,6 +226,13 @@ const logsCheck = strict({
     ctx.addIssue({
       code: 'custom',
       message: 'give at least one of mustContain, mustNotContain, maxSeverity, noHttpStatusAtLeast',
+    });
+  }
+  if (check.settledBy !== undefined && mustContain === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['settledBy'],
+      message: 'settledBy ends the wait for mustContain lines: give mustContain too',
     });
   }
 });

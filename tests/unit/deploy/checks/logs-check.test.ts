@@ -85,6 +85,32 @@ describe('runLogsCheck', () => {
     expect(logs.asked.map((ask) => ask.cursor?.insertIds)).toEqual([undefined, [found.insertId], [expect.any(String)]]);
   });
 
+  it('with settledBy, ends one read after the settling line instead of waiting out waitFor', async () => {
+    const done = entry('[MemoryAnalyzer] Analyse réussie avec neo_analysis pour session s1');
+    const logs = new ScriptedLogs([[entry('GET /api/analyze 200')], [done], [], [], []]);
+    const ctx = context(logs);
+    const measured = await runLogsCheck(
+      spec({ mustContain: ['Cache SAVED pour session'], settledBy: ['Analyse réussie'], severity: 'advisory' }),
+      ctx,
+    );
+    expect(measured).toMatchObject({
+      ok: false,
+      measured: '2 entries read, missing "Cache SAVED pour session" (its work had finished)',
+    });
+    // Reads: the first, the one with the settling line, one more; then the answer is in (20 s would be 5 reads).
+    expect(logs.asked).toHaveLength(3);
+    expect(ctx.slept.reduce((a, b) => a + b, 0)).toBeLessThan(20_000);
+  });
+
+  it('with settledBy, a line that arrives in the read after the settling line still counts', async () => {
+    const logs = new ScriptedLogs([[entry('Analyse réussie pour session s1')], [entry('Cache SAVED pour session s1')]]);
+    const measured = await runLogsCheck(
+      spec({ mustContain: ['Cache SAVED pour session'], settledBy: ['Analyse réussie'] }),
+      context(logs),
+    );
+    expect(measured).toMatchObject({ ok: true, measured: '2 entries read, all as expected' });
+  });
+
   it('fails on a forbidden line read in an earlier poll', async () => {
     const logs = new ScriptedLogs([[entry('Traceback: boom', 'ERROR')], [entry('fine')]]);
     const measured = await runLogsCheck(spec({ maxSeverity: 'WARNING' }), context(logs));
