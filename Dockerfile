@@ -9,8 +9,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+# The production entry (src/bot/main.ts) serves Slack only: the sandbox and its emulators are not built or shipped.
 COPY src ./src
-COPY sandbox ./sandbox
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -27,5 +27,6 @@ RUN mkdir .liftoff && chown node:node .liftoff
 USER node
 ENV PORT=8080
 EXPOSE 8080
-# The same entry point as `npm start`, compiled: no TypeScript loader in production.
+# Liftoff serving Slack, compiled: no TypeScript loader in production. With no Slack credentials it refuses to
+# start and says so (`npm start`'s sandbox fallback is for a clone, not the image).
 CMD ["node", "dist/src/bot/main.js"]

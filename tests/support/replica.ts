@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { waitFor } from './liftoff-harness.js';
 
-/** Liftoff's real entry point (`npm start`) as its own process, to kill and restart. */
+/** Liftoff's production entry point (src/bot/main.ts) as its own process, to kill and restart. */
 export interface Replica {
   readonly child: ChildProcess;
   readonly port: number;
