@@ -365,7 +365,7 @@ export class CloudBuild {
       operationName,
       input: { ...input, tags },
       steps,
-      images,
+      images: this.deps.faults.takeBuildListingNoImages() ? [] : images,
       substitutions: input.substitutions,
       timeoutSeconds,
       queueTtlSeconds: input.queueTtl ? durationSeconds(input.queueTtl) : DEFAULT_QUEUE_TTL_SECONDS,

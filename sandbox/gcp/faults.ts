@@ -18,6 +18,11 @@ export interface PendingRevisionFailure {
 export interface GcpFaults {
   /** The next build (CreateBuild or RunBuildTrigger) ends with this status. */
   failNextBuild(status: ForcedBuildFailure, message?: string): void;
+  /**
+   * The next build runs a config that pushes with a docker step and lists no `images:` (as a trigger's
+   * cloudbuild.yaml may): it succeeds, and its results name no image and no digest.
+   */
+  nextBuildListsNoImages(): void;
   /** While on, WORKING builds stop advancing (and never time out); turning it off releases them. */
   holdBuilds(hold: boolean): void;
   /** The next revision created fails to become Ready with this condition message. */
@@ -41,6 +46,7 @@ export interface GcpFaults {
 
 export class Faults implements GcpFaults {
   private buildFailures: PendingBuildFailure[] = [];
+  private buildsListingNoImages = 0;
   private revisionFailures: PendingRevisionFailure[] = [];
   private abortUpdates = 0;
   private readonly unavailableCounts = new Map<string, number>();
@@ -51,6 +57,10 @@ export class Faults implements GcpFaults {
 
   failNextBuild(status: ForcedBuildFailure, message?: string): void {
     this.buildFailures.push({ status, message });
+  }
+
+  nextBuildListsNoImages(): void {
+    this.buildsListingNoImages += 1;
   }
 
   holdBuilds(hold: boolean): void {
@@ -89,6 +99,7 @@ export class Faults implements GcpFaults {
 
   reset(): void {
     this.buildFailures = [];
+    this.buildsListingNoImages = 0;
     this.revisionFailures = [];
     this.abortUpdates = 0;
     this.unavailableCounts.clear();
@@ -101,6 +112,12 @@ export class Faults implements GcpFaults {
 
   takeBuildFailure(): PendingBuildFailure | undefined {
     return this.buildFailures.shift();
+  }
+
+  takeBuildListingNoImages(): boolean {
+    if (this.buildsListingNoImages === 0) return false;
+    this.buildsListingNoImages -= 1;
+    return true;
   }
 
   takeRevisionFailure(): PendingRevisionFailure | undefined {

@@ -190,7 +190,8 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
     outcome: input.outcome,
     tag: data.tag.next,
     revision: data.deploy.revision,
-    image: data.tag.image,
+    // What shipped: the tag as built, and the digest the revision was deployed by.
+    image: data.build?.digest === undefined ? data.tag.image : `${data.tag.image} (${data.build.digest})`,
     changes: runbook.changes,
     checks,
     metrics: data.initialMetrics ?? [],

@@ -48,7 +48,12 @@ export function parseRollbackValue(
 
 /** Offered when the rollback target is unusable: a new revision from the last image that served. */
 function redeployActions(runbook: string, image: string): KnownBlock {
-  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : image;
+  // `repo@sha256:<64 hex>` reads as its short digest; `repo:tag` as its tag.
+  const tag = image.includes('@')
+    ? image.slice(image.indexOf('@') + 1, image.indexOf('@') + 20)
+    : image.includes(':')
+      ? image.slice(image.lastIndexOf(':') + 1)
+      : image;
   return {
     type: 'actions',
     elements: [

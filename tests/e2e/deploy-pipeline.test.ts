@@ -12,6 +12,7 @@ interface RunData {
   rollback?: { traffic: Traffic[]; verified: boolean };
   failure?: { step: string; message: string };
   tag?: { next: string; commitSha: string };
+  build?: { digest?: string };
 }
 const dataOf = (run: { data: unknown }): RunData => run.data as RunData;
 const serving = (traffic: readonly Traffic[]): string[] =>
@@ -57,6 +58,14 @@ describe('whole deploys over the emulated Slack, Google Cloud and GitHub', () =>
 
     // One build; the new revision serves everything; the old one kept nothing.
     expect(w.gcp.builds()).toHaveLength(1);
+    // Deployed by the digest the build pushed, never by the mutable tag.
+    const digest = data.build?.digest ?? '';
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const created = w.gcp.calls.find(
+      (c) => c.rpc === 'UpdateService' && JSON.stringify(c.request).includes(data.deploy?.revision ?? '?'),
+    );
+    expect(JSON.stringify(created?.request)).toContain(`/app/emergence-app@${digest}`);
+    expect(JSON.stringify(created?.request)).not.toContain(`emergence-app:${data.tag?.next ?? '?'}"`);
     expect(serving(data.promoted?.traffic ?? [])).toEqual([`${data.deploy?.revision ?? ''}=100`]);
     expect(await liveTraffic(w)).toEqual([`${data.deploy?.revision ?? ''}=100`]);
 
@@ -74,6 +83,7 @@ describe('whole deploys over the emulated Slack, Google Cloud and GitHub', () =>
     const day = w.clock.now().toISOString().slice(0, 10);
     const deployLog = w.gitShow(`docs/deployments/${day}-deploy-phase3.md`);
     expect(deployLog).toContain(data.deploy?.revision);
+    expect(deployLog).toContain(digest);
     expect(deployLog).toContain(`--to-revisions ${OLD_REVISION}=100`);
     expect(deployLog).toContain('Cache SAVED');
     const deployments = await waitFor(
@@ -119,6 +129,16 @@ describe('whole deploys over the emulated Slack, Google Cloud and GitHub', () =>
     await expectUntouched(w);
     expect(w.gcp.revisions().filter((r) => r.name.includes('deploy-2'))).toHaveLength(0);
     expect(await w.threadText()).toContain('FAILURE');
+  });
+
+  it('fails a build whose result names no digest for the image before anything is deployed', async () => {
+    w = await startWorld();
+    w.gcp.faults.nextBuildListsNoImages();
+    const run = await w.deployAndWait();
+    expect(run.state).toBe('failed');
+    expect(dataOf(run).failure?.message).toMatch(/names no digest for .*emergence-app:deploy-.*deploys by digest/);
+    await expectUntouched(w);
+    expect(w.gcp.revisions().filter((r) => r.name.includes('deploy-2'))).toHaveLength(0);
   });
 
   it('fails a revision that never gets ready with Cloud Run’s own message, traffic untouched', async () => {

@@ -32,7 +32,9 @@ describe('/rollback over the emulated Cloud Run', () => {
       channelId: CHANNEL,
     });
     const answer = await ephemeralFor(USERS.requester, 'no longer exists');
-    expect(JSON.stringify(answer.blocks)).toContain('deploy-20');
+    // The last good image is the promoted revision's, by the digest it was deployed with.
+    expect(JSON.stringify(answer.blocks)).toMatch(/emergence-app@sha256:[0-9a-f]{64}/);
+    expect(JSON.stringify(answer.blocks)).toMatch(/Redeploy sha256:[0-9a-f]{12}\b/);
   });
 
   it('lists the revisions, confirms with before → after, moves traffic back once even on a double click, and locks the service', async () => {

@@ -19,6 +19,8 @@ export const pipelineDataSchema = z.object({
       /** Its terminal status and duration, once it ended. */
       status: z.string().optional(),
       elapsedMs: z.number().optional(),
+      /** The digest the build pushed for the tagged image: the revision is deployed by it. */
+      digest: z.string().optional(),
     })
     .optional(),
   deploy: z

@@ -1,4 +1,5 @@
 import { formatMs } from '../../checks/check-result.js';
+import { isImageDigest } from '../../image-digest.js';
 import { TERMINAL_BUILD_STATUSES, type BuildSnapshot } from '../../ports/index.js';
 import { failure, next, type StepContext, type StepOutcome } from '../step-context.js';
 
@@ -101,6 +102,14 @@ export async function build(ctx: StepContext): Promise<StepOutcome> {
     });
     return failure('build', why, snapshot.status === 'CANCELLED' ? 'cancelled' : 'failed');
   }
+  // Deployed by digest: a build whose result does not name the digest of the image it was asked for ships nothing.
+  const digest = snapshot.images.find((i) => i.name === tagged.image)?.digest ?? null;
+  if (digest === null || !isImageDigest(digest))
+    return failure(
+      'build',
+      `build ${started.id} succeeded but its result names no digest for ${tagged.image}; Liftoff deploys by digest, so nothing was deployed and no traffic was moved`,
+    );
+  await ctx.save({ build: { ...started, status: snapshot.status, elapsedMs: elapsed, digest } });
   await ctx.report('build-result', {
     type: 'build-succeeded',
     buildId: started.id,

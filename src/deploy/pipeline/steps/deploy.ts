@@ -1,3 +1,4 @@
+import { pinnedImage } from '../../image-digest.js';
 import { revisionName, revisionTag } from '../../revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from '../../traffic.js';
 import { deploySettingsOf } from '../deploy-settings.js';
@@ -33,6 +34,8 @@ export function revisionNames(
 export async function deploy(ctx: StepContext): Promise<StepOutcome> {
   const tagged = ctx.data.tag;
   if (tagged === undefined) return failure('deploy', 'no build tag was recorded for this run');
+  const digest = ctx.data.build?.digest;
+  if (digest === undefined) return failure('deploy', 'no image digest was recorded for this run’s build');
   const names = revisionNames(ctx.runbook.service.name, tagged.next, ctx.run.id);
   if (names.kind === 'failed') return names;
   const where = ctx.service;
@@ -55,7 +58,7 @@ export async function deploy(ctx: StepContext): Promise<StepOutcome> {
       previousRevision:
         previousTraffic.filter((t) => t.percent > 0).sort((a, b) => b.percent - a.percent)[0]?.revision ?? null,
     };
-    const updated = await sendUpdate(ctx, deployed, tagged.image, service.etag);
+    const updated = await sendUpdate(ctx, deployed, pinnedImage(tagged.image, digest), service.etag);
     if (updated.kind === 'failed') return updated;
     service = updated.service;
   } else if (existing.state === 'failed') {
