@@ -1,11 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RUN_STATES, type RunState } from '../deploy/run.js';
+import type { RequestMetrics } from '../handlers/handler-context.js';
 
 /** The bot's own Prometheus metrics, served on GET /metrics. One registry per app, so tests don't share. */
-export interface BotMetrics {
+export interface BotMetrics extends RequestMetrics {
   readonly registry: Registry;
-  /** A Slack request handled: `surface` is the command or the interaction type. */
-  countRequest(surface: string, outcome: string): void;
   observeAck(surface: string, seconds: number): void;
 }
 

@@ -1,4 +1,4 @@
-import type { App, RespondArguments, RespondFn } from '@slack/bolt';
+import type { App, RespondArguments, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import {
   emergencyResumedMessage,
@@ -7,6 +7,7 @@ import {
   emergencyStopRequestMessage,
 } from '../ui/emergency-stop-message.js';
 import type { SlackMessage } from '../ui/plan-message.js';
+import { withBookkeeping, type Handled } from './bookkeeping.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema } from './payloads.js';
 
@@ -68,33 +69,36 @@ export async function answerEmergencyCommand(
  * becomes the report, buttonless; anyone else's is refused to them alone.
  */
 export function registerEmergencyStopButton(app: App, ctx: HandlerContext): void {
-  app.action(ACTION_IDS.emergencyStop, async ({ body, ack, respond }) => {
-    await ack();
-    const parsed = buttonActionSchema.safeParse(body);
-    const [runbook, requestedBy] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
-    const desk = ctx.emergencyStop;
-    if (!parsed.success || runbook === undefined || runbook === '' || desk === undefined) {
-      ctx.metrics.countRequest('emergency_stop', 'malformed');
-      return;
-    }
-    const userId = parsed.data.user.id;
-    let outcome = 'error';
-    try {
-      const result = await desk.stop({ runbook, userId });
-      if (result.kind === 'stopped') {
-        await respond(inChannel(emergencyStoppedMessage(result, userId, requestedBy), true));
-        outcome = `ok: stopped ${result.service.name}`;
-      } else {
-        await respond(ephemeral(emergencyStopReply(result)));
-        outcome = `refused: ${result.kind}`;
-      }
-    } catch (error) {
-      ctx.logger.error(`emergency stop of ${runbook} failed`, error);
-      await respond(ephemeral({ text: failureText(`stop ${runbook}`), blocks: [] })).catch((e: unknown) =>
-        ctx.logger.error('respond failed', e),
-      );
-    }
-    ctx.metrics.countRequest('emergency_stop', outcome.split(':')[0] ?? outcome);
-    await ctx.audit({ actorId: userId, action: `button emergency stop ${runbook}`, runId: null, outcome });
-  });
+  app.action(
+    ACTION_IDS.emergencyStop,
+    withBookkeeping<SlackActionMiddlewareArgs>(
+      ctx,
+      'emergency_stop',
+      async ({ body, ack, respond }): Promise<Handled> => {
+        await ack();
+        const parsed = buttonActionSchema.safeParse(body);
+        const [runbook, requestedBy] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+        const desk = ctx.emergencyStop;
+        if (!parsed.success || runbook === undefined || runbook === '' || desk === undefined)
+          return { outcome: 'malformed' };
+        const userId = parsed.data.user.id;
+        const audit = { actorId: userId, action: `button emergency stop ${runbook}` };
+        try {
+          const result = await desk.stop({ runbook, userId });
+          if (result.kind === 'stopped') {
+            await respond(inChannel(emergencyStoppedMessage(result, userId, requestedBy), true));
+            return { outcome: `ok: stopped ${result.service.name}`, audit };
+          }
+          await respond(ephemeral(emergencyStopReply(result)));
+          return { outcome: `refused: ${result.kind}`, audit };
+        } catch (error) {
+          ctx.logger.error(`emergency stop of ${runbook} failed`, error);
+          await respond(ephemeral({ text: failureText(`stop ${runbook}`), blocks: [] })).catch((e: unknown) =>
+            ctx.logger.error('respond failed', e),
+          );
+          return { outcome: 'error', audit };
+        }
+      },
+    ),
+  );
 }

@@ -4,7 +4,12 @@ import type { EmergencyStop } from '../deploy/emergency-stop.js';
 import type { LiveMetricsResult } from '../deploy/live-metrics.js';
 import type { AuditEntry } from '../deploy/ports/index.js';
 import type { RunbookCatalog } from '../deploy/runbook/loader.js';
-import type { BotMetrics } from '../bot/bot-metrics.js';
+
+/** The request counter the handlers feed, owned here; the bot's Prometheus metrics implement it. */
+export interface RequestMetrics {
+  /** A Slack request handled: `surface` is the command or the interaction type. */
+  countRequest(surface: string, outcome: string): void;
+}
 
 /** What every handler may use: the use cases, the audit log and the bot's metrics. No SDK, no store. */
 export interface HandlerContext {
@@ -13,7 +18,7 @@ export interface HandlerContext {
   readonly emergencyStop: EmergencyStop | undefined;
   readonly catalog: () => RunbookCatalog;
   readonly audit: (entry: Omit<AuditEntry, 'at'>) => Promise<void>;
-  readonly metrics: BotMetrics;
+  readonly metrics: RequestMetrics;
   readonly logger: Logger;
   /** The live metrics snapshot; absent when Liftoff has no cloud access configured. */
   readonly liveMetrics:

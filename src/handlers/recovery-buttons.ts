@@ -1,7 +1,8 @@
-import type { App } from '@slack/bolt';
+import type { App, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { RollbackDesk } from '../deploy/rollback.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import { rollbackReply } from '../ui/rollback-message.js';
+import { withBookkeeping, type Handled } from './bookkeeping.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema } from './payloads.js';
 
@@ -42,32 +43,32 @@ export function registerRecoveryButtons(app: App, ctx: HandlerContext, rollback:
     },
   ] as const;
   for (const button of buttons) {
-    app.action(button.actionId, async ({ body, ack, respond }) => {
-      await ack();
-      const parsed = buttonActionSchema.safeParse(body);
-      const [runbook, target, extra = ''] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
-      if (!parsed.success || runbook === undefined || target === undefined || rollback === undefined) {
-        ctx.metrics.countRequest(button.name, 'malformed');
-        return;
-      }
-      const userId = parsed.data.user.id;
-      let outcome = 'error';
-      try {
-        const result = await button.run(rollback, { runbook, target, userId, extra });
-        const reply = rollbackReply(result, userId);
-        const done = result.kind === button.done;
-        await respond({ response_type: done ? 'in_channel' : 'ephemeral', replace_original: false, ...reply });
-        outcome = done ? `ok: ${button.past} ${target}` : `refused: ${result.kind}`;
-      } catch (error) {
-        ctx.logger.error(`${button.name} ${target} failed`, error);
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: failureText(`${button.name} ${target}`),
-        }).catch((e: unknown) => ctx.logger.error('respond failed', e));
-      }
-      ctx.metrics.countRequest(button.name, outcome.split(':')[0] ?? outcome);
-      await ctx.audit({ actorId: userId, action: `button ${button.name} ${runbook} ${target}`, runId: null, outcome });
-    });
+    app.action(
+      button.actionId,
+      withBookkeeping<SlackActionMiddlewareArgs>(ctx, button.name, async ({ body, ack, respond }): Promise<Handled> => {
+        await ack();
+        const parsed = buttonActionSchema.safeParse(body);
+        const [runbook, target, extra = ''] = (parsed.success ? (parsed.data.actions[0]?.value ?? '') : '').split(' ');
+        if (!parsed.success || runbook === undefined || target === undefined || rollback === undefined)
+          return { outcome: 'malformed' };
+        const userId = parsed.data.user.id;
+        const audit = { actorId: userId, action: `button ${button.name} ${runbook} ${target}` };
+        try {
+          const result = await button.run(rollback, { runbook, target, userId, extra });
+          const reply = rollbackReply(result, userId);
+          const done = result.kind === button.done;
+          await respond({ response_type: done ? 'in_channel' : 'ephemeral', replace_original: false, ...reply });
+          return { outcome: done ? `ok: ${button.past} ${target}` : `refused: ${result.kind}`, audit };
+        } catch (error) {
+          ctx.logger.error(`${button.name} ${target} failed`, error);
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: failureText(`${button.name} ${target}`),
+          }).catch((e: unknown) => ctx.logger.error('respond failed', e));
+          return { outcome: 'error', audit };
+        }
+      }),
+    );
   }
 }

@@ -1,4 +1,10 @@
-import type { App, RespondArguments, RespondFn } from '@slack/bolt';
+import type {
+  App,
+  RespondArguments,
+  RespondFn,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+} from '@slack/bolt';
 import type { RollbackDesk, RollbackPlanResult } from '../deploy/rollback.js';
 import { parseRollbackCommand } from '../deploy/rollback-command.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
@@ -11,6 +17,7 @@ import {
   rollbackReply,
 } from '../ui/rollback-message.js';
 import { answerEmergencyCommand, registerEmergencyStopButton } from './emergency-stop.js';
+import { withBookkeeping, type Handled } from './bookkeeping.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema, slashCommandSchema } from './payloads.js';
 
@@ -50,124 +57,134 @@ async function answerPlan(
  */
 export function registerRollback(app: App, ctx: HandlerContext, rollback: RollbackDesk | undefined): void {
   registerEmergencyStopButton(app, ctx);
-  app.command('/rollback', async ({ body, ack, respond }) => {
-    const parsedBody = slashCommandSchema.safeParse(body);
-    if (!parsedBody.success) {
-      await ack(ephemeral(invalidCommandMessage('/rollback', 'Slack sent a command Liftoff cannot read', '')));
-      return;
-    }
-    const command = parsedBody.data;
-    const record = (outcome: string): Promise<void> => {
-      ctx.metrics.countRequest('/rollback', outcome.split(':')[0] ?? outcome);
-      return ctx.audit({
-        actorId: command.user_id,
-        action: `/rollback ${command.text}`.slice(0, 500),
-        runId: null,
-        outcome,
-      });
-    };
-    const parsed = parseRollbackCommand(
-      command.text,
-      ctx.catalog().runbooks.map((r) => r.runbook.name),
-    );
-    if (parsed.kind === 'invalid') {
-      await ack(ephemeral(invalidCommandMessage('/rollback', parsed.problem, parsed.input)));
-      return record(`refused: ${parsed.problem}`);
-    }
-    if (parsed.kind === 'stop' || parsed.kind === 'resume') {
-      await ack();
-      return record(
-        await answerEmergencyCommand(ctx, respond, {
-          kind: parsed.kind,
-          runbook: parsed.runbook,
-          userId: command.user_id,
-        }),
-      );
-    }
-    if (rollback === undefined) {
-      await ack(
-        ephemeral({
-          text: '/rollback needs GITHUB_TOKEN and Google Cloud access configured; this Liftoff has neither.',
-          blocks: [],
-        }),
-      );
-      return record('refused: not configured');
-    }
-    await ack();
-    try {
-      if (parsed.kind === 'list') {
-        const result = await rollback.list({ runbook: parsed.runbook, userId: command.user_id });
-        await respond(
-          ephemeral(
-            result.kind === 'choices' ? rollbackChoicesMessage(result) : rollbackReply(result, command.user_id),
-          ),
+  app.command(
+    '/rollback',
+    withBookkeeping<SlackCommandMiddlewareArgs>(
+      ctx,
+      '/rollback',
+      async ({ body, ack, respond }): Promise<Handled | undefined> => {
+        const parsedBody = slashCommandSchema.safeParse(body);
+        if (!parsedBody.success) {
+          await ack(ephemeral(invalidCommandMessage('/rollback', 'Slack sent a command Liftoff cannot read', '')));
+          return undefined;
+        }
+        const command = parsedBody.data;
+        const handled = (outcome: string): Handled => ({
+          outcome,
+          audit: { actorId: command.user_id, action: `/rollback ${command.text}`.slice(0, 500) },
+        });
+        const parsed = parseRollbackCommand(
+          command.text,
+          ctx.catalog().runbooks.map((r) => r.runbook.name),
         );
-        return await record(result.kind === 'choices' ? 'ok: listed' : `refused: ${result.kind}`);
-      }
-      const plan = await rollback.plan({ runbook: parsed.runbook, revision: parsed.revision, userId: command.user_id });
-      return await record(await answerPlan(respond, plan, command.user_id, false));
-    } catch (error) {
-      ctx.logger.error(`/rollback ${command.text} failed`, error);
-      await respond(ephemeral({ text: failureText('prepare the rollback'), blocks: [] })).catch((e: unknown) =>
-        ctx.logger.error('respond failed', e),
-      );
-      await record('error');
-    }
-  });
+        if (parsed.kind === 'invalid') {
+          await ack(ephemeral(invalidCommandMessage('/rollback', parsed.problem, parsed.input)));
+          return handled(`refused: ${parsed.problem}`);
+        }
+        if (parsed.kind === 'stop' || parsed.kind === 'resume') {
+          await ack();
+          return handled(
+            await answerEmergencyCommand(ctx, respond, {
+              kind: parsed.kind,
+              runbook: parsed.runbook,
+              userId: command.user_id,
+            }),
+          );
+        }
+        if (rollback === undefined) {
+          await ack(
+            ephemeral({
+              text: '/rollback needs GITHUB_TOKEN and Google Cloud access configured; this Liftoff has neither.',
+              blocks: [],
+            }),
+          );
+          return handled('refused: not configured');
+        }
+        await ack();
+        try {
+          if (parsed.kind === 'list') {
+            const result = await rollback.list({ runbook: parsed.runbook, userId: command.user_id });
+            await respond(
+              ephemeral(
+                result.kind === 'choices' ? rollbackChoicesMessage(result) : rollbackReply(result, command.user_id),
+              ),
+            );
+            return handled(result.kind === 'choices' ? 'ok: listed' : `refused: ${result.kind}`);
+          }
+          const plan = await rollback.plan({
+            runbook: parsed.runbook,
+            revision: parsed.revision,
+            userId: command.user_id,
+          });
+          return handled(await answerPlan(respond, plan, command.user_id, false));
+        } catch (error) {
+          ctx.logger.error(`/rollback ${command.text} failed`, error);
+          await respond(ephemeral({ text: failureText('prepare the rollback'), blocks: [] })).catch((e: unknown) =>
+            ctx.logger.error('respond failed', e),
+          );
+          return handled('error');
+        }
+      },
+    ),
+  );
 
   for (const [actionId, step] of [
     [ACTION_IDS.rollbackPick, 'pick'],
     [ACTION_IDS.rollbackConfirm, 'confirm'],
   ] as const) {
-    app.action(actionId, async ({ body, ack, respond }) => {
-      await ack();
-      const parsed = buttonActionSchema.safeParse(body);
-      const target = parsed.success ? parseRollbackValue(parsed.data.actions[0]?.value ?? '') : null;
-      if (!parsed.success || rollback === undefined) return;
-      const userId = parsed.data.user.id;
-      if (target === null) {
-        await respond(
-          ephemeral({ text: ':no_entry: This button is not one Liftoff offered. Nothing changed.', blocks: [] }),
-        );
-        ctx.metrics.countRequest(`rollback_${step}`, 'refused');
-        return ctx.audit({
-          actorId: userId,
-          action: `button rollback ${step}`,
-          runId: null,
-          outcome: 'refused: unreadable value',
-        });
-      }
-      const subject = 'requestId' in target ? `request ${target.requestId}` : `${target.runbook} ${target.revision}`;
-      let outcome = 'error';
-      try {
-        if (step === 'pick') {
-          if ('requestId' in target) return;
-          const plan = await rollback.plan({ ...target, userId });
-          outcome = await answerPlan(respond, plan, userId, true);
-        } else {
-          const result = await rollback.execute({ ...target, userId });
-          if (result.kind === 'rolled_back' && 'requestId' in target) {
-            // The approver confirmed the request in the channel: the report takes its place.
-            await respond({ response_type: 'in_channel', replace_original: true, ...rollbackReply(result, userId) });
-          } else if (result.kind === 'rolled_back') {
-            await respond({ response_type: 'in_channel', replace_original: false, ...rollbackReply(result, userId) });
-            await respond({ delete_original: true }).catch(() => undefined);
-          } else {
-            await respond(ephemeral(rollbackReply(result, userId)));
+    app.action(
+      actionId,
+      withBookkeeping<SlackActionMiddlewareArgs>(
+        ctx,
+        `rollback_${step}`,
+        async ({ body, ack, respond }): Promise<Handled | undefined> => {
+          await ack();
+          const parsed = buttonActionSchema.safeParse(body);
+          const target = parsed.success ? parseRollbackValue(parsed.data.actions[0]?.value ?? '') : null;
+          if (!parsed.success || rollback === undefined) return undefined;
+          const userId = parsed.data.user.id;
+          if (target === null) {
+            await respond(
+              ephemeral({ text: ':no_entry: This button is not one Liftoff offered. Nothing changed.', blocks: [] }),
+            );
+            return {
+              outcome: 'refused: unreadable value',
+              audit: { actorId: userId, action: `button rollback ${step}` },
+            };
           }
-          outcome = result.kind === 'rolled_back' ? `ok: rolled back to ${result.revision}` : `refused: ${result.kind}`;
-        }
-      } catch (error) {
-        ctx.logger.error(`rollback ${step} ${subject} failed`, error);
-        await respond(ephemeral({ text: failureText(`roll back (${subject})`), blocks: [] })).catch(() => undefined);
-      }
-      ctx.metrics.countRequest(`rollback_${step}`, outcome.split(':')[0] ?? outcome);
-      await ctx.audit({
-        actorId: userId,
-        action: `button rollback ${step} ${subject}`,
-        runId: null,
-        outcome,
-      });
-    });
+          const subject =
+            'requestId' in target ? `request ${target.requestId}` : `${target.runbook} ${target.revision}`;
+          const audit = { actorId: userId, action: `button rollback ${step} ${subject}` };
+          try {
+            if (step === 'pick') {
+              if ('requestId' in target) return undefined;
+              const plan = await rollback.plan({ ...target, userId });
+              return { outcome: await answerPlan(respond, plan, userId, true), audit };
+            }
+            const result = await rollback.execute({ ...target, userId });
+            if (result.kind === 'rolled_back' && 'requestId' in target) {
+              // The approver confirmed the request in the channel: the report takes its place.
+              await respond({ response_type: 'in_channel', replace_original: true, ...rollbackReply(result, userId) });
+            } else if (result.kind === 'rolled_back') {
+              await respond({ response_type: 'in_channel', replace_original: false, ...rollbackReply(result, userId) });
+              await respond({ delete_original: true }).catch(() => undefined);
+            } else {
+              await respond(ephemeral(rollbackReply(result, userId)));
+            }
+            return {
+              outcome:
+                result.kind === 'rolled_back' ? `ok: rolled back to ${result.revision}` : `refused: ${result.kind}`,
+              audit,
+            };
+          } catch (error) {
+            ctx.logger.error(`rollback ${step} ${subject} failed`, error);
+            await respond(ephemeral({ text: failureText(`roll back (${subject})`), blocks: [] })).catch(
+              () => undefined,
+            );
+            return { outcome: 'error', audit };
+          }
+        },
+      ),
+    );
   }
 }
