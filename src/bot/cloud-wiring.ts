@@ -3,13 +3,22 @@ import type { Logger } from '@slack/logger';
 import { cloudBuildAdapter } from '../adapters/gcp/cloud-build-adapter.js';
 import { createGcpClients } from '../adapters/gcp/clients.js';
 import { cloudLoggingAdapter } from '../adapters/gcp/cloud-logging-adapter.js';
+import { cloudMonitoringAdapter } from '../adapters/gcp/cloud-monitoring-adapter.js';
 import { cloudRunAdapter } from '../adapters/gcp/cloud-run-adapter.js';
 import { createOctokit } from '../adapters/github/github-client.js';
 import { githubRepoAdapter } from '../adapters/github/github-repo-adapter.js';
 import { httpProber } from '../adapters/http/http-prober.js';
 import { liveFactsFromPorts } from '../deploy/live-facts.js';
 
-import type { BuildPort, CloudRunPort, LiveFactsReader, LogsPort, Prober, RepoPort } from '../deploy/ports/index.js';
+import type {
+  BuildPort,
+  CanaryMeasurementsPort,
+  CloudRunPort,
+  LiveFactsReader,
+  LogsPort,
+  Prober,
+  RepoPort,
+} from '../deploy/ports/index.js';
 import type { Clock } from '../deploy/ports/index.js';
 import type { Config } from './config.js';
 
@@ -19,6 +28,8 @@ export interface CloudPorts {
   readonly cloudRun: CloudRunPort;
   readonly logs: LogsPort;
   readonly prober: Prober;
+  /** Per-revision request counts and latencies from Cloud Monitoring, which a canary is judged on. */
+  readonly canaryMeasurements?: CanaryMeasurementsPort;
   readonly liveFacts: LiveFactsReader;
   /** This process in leases and outbox claims. */
   readonly instanceId: string;
@@ -56,6 +67,7 @@ export function createCloudPorts(options: {
     cloudRun,
     logs: cloudLoggingAdapter(clients, {}),
     prober: httpProber({}),
+    canaryMeasurements: cloudMonitoringAdapter(clients, { clock }),
     liveFacts: liveFactsFromPorts({ repo, cloudRun, clock }),
     instanceId: `liftoff-${process.pid}-${randomBytes(3).toString('hex')}`,
     close: () => clients.close(),

@@ -155,6 +155,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           cloudRun: cloud.cloudRun,
           logs: cloud.logs,
           prober: cloud.prober,
+          ...(cloud.canaryMeasurements === undefined ? {} : { canaryMeasurements: cloud.canaryMeasurements }),
           reporter,
           text: pipelineText,
           renderRecord: recordFilesFromRun,

@@ -95,6 +95,9 @@ export function redactingReporter<R extends ThreadReporter>(inner: R, secretsOf:
     updateStatus: (run, ts, view) => inner.updateStatus(run, ts, redactView(view, redactorFor(run))),
     postStep: (run, report) => inner.postStep(run, redactStep(report, redactorFor(run))),
     postFinal: (run, report) => inner.postFinal(run, redactFinal(report, redactorFor(run))),
+    // The card holds revision names and numbers the judge computed: nothing from the runbook's env.
+    postCanary: (run, view) => inner.postCanary(run, view),
+    updateCanary: (run, ts, view) => inner.updateCanary(run, ts, view),
     permalink: (run) => inner.permalink(run),
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type AccessDecision } from './access.js';
+import { answerCanary, type CanaryAnswerResult } from './canary-answer.js';
+import type { CanaryAnswer } from './canary/progress.js';
 import { buildPlan, planSchema, type Plan } from './plan.js';
 import { freezeLease, isFreeze } from './freeze.js';
 import { blockingPreflight, type PreflightResult, type PreflightRunner } from './preflight.js';
@@ -473,6 +475,16 @@ export class DeployDesk {
   private mayFreeze(runbook: Runbook, userId: string): Promise<AccessDecision> {
     // A freeze is an approver's call; being the "requester" of a freeze does not apply.
     return mayApprove({ ...runbook.access, selfApproval: true }, userId, userId, this.deps.directory);
+  }
+
+  /** An approver's answer to a canary step held at maxHold (src/deploy/canary-answer.ts). */
+  answerCanary(input: {
+    readonly runId: string;
+    readonly index: number;
+    readonly action: CanaryAnswer['action'];
+    readonly userId: string;
+  }): Promise<CanaryAnswerResult> {
+    return answerCanary(this.deps, input);
   }
 
   async status(): Promise<DeskStatus> {

@@ -9,6 +9,7 @@ export const RUN_STATES = [
   'building',
   'deploying',
   'verifying',
+  'canary',
   'promoting',
   'recording',
   'succeeded',
@@ -39,7 +40,16 @@ export const TERMINAL_STATES: readonly RunState[] = [
 /** Not started: waiting for a decision (requested) or for the service's lock (queued). */
 export const WAITING_STATES: readonly RunState[] = ['requested', 'queued'];
 
-const ACTIVE = ['approved', 'tagging', 'building', 'deploying', 'verifying', 'promoting', 'recording'] as const;
+const ACTIVE = [
+  'approved',
+  'tagging',
+  'building',
+  'deploying',
+  'verifying',
+  'canary',
+  'promoting',
+  'recording',
+] as const;
 
 /** A state the pipeline drives: one step a state. */
 export type ActiveState = (typeof ACTIVE)[number];
@@ -51,16 +61,23 @@ export type ActiveState = (typeof ACTIVE)[number];
 export const ACTIVE_STATES: readonly ActiveState[] = ACTIVE;
 
 /** A new revision may exist: a failure here puts back the traffic that served before the run (DESIGN.md). */
-export const AFTER_DEPLOY_STATES: readonly ActiveState[] = ['deploying', 'verifying', 'promoting'];
+export const AFTER_DEPLOY_STATES: readonly ActiveState[] = ['deploying', 'verifying', 'canary', 'promoting'];
 
 /** Not yet carried by the pipeline: `/deploy cancel` ends the run in one guarded write. */
 export const CANCEL_AT_ONCE_STATES: readonly RunState[] = ['requested', 'queued', 'approved'];
 
 /**
  * Carried by the pipeline, before the promotion: `/deploy cancel` flags the run and the pipeline stops it (the build
- * cancelled, or the traffic put back). Once traffic moves (promoting) a cancel would only race the promotion.
+ * cancelled, or the traffic put back). A canary step holds part of the traffic for minutes, so a cancel there puts
+ * back the split that served before. Once the promotion runs (promoting) a cancel would only race it.
  */
-export const CANCEL_ON_REQUEST_STATES: readonly ActiveState[] = ['tagging', 'building', 'deploying', 'verifying'];
+export const CANCEL_ON_REQUEST_STATES: readonly ActiveState[] = [
+  'tagging',
+  'building',
+  'deploying',
+  'verifying',
+  'canary',
+];
 
 /** Every state `/deploy cancel` acts on. */
 export const CANCELLABLE_STATES: readonly RunState[] = [...CANCEL_AT_ONCE_STATES, ...CANCEL_ON_REQUEST_STATES];
@@ -81,7 +98,8 @@ const ALLOWED_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   tagging: ['building', 'cancelled', 'failed'],
   building: ['deploying', 'cancelled', 'failed'],
   deploying: ['verifying', 'promoting', 'rolled_back', 'failed'],
-  verifying: ['promoting', 'rolled_back', 'failed'],
+  verifying: ['canary', 'promoting', 'rolled_back', 'failed'],
+  canary: ['promoting', 'rolled_back', 'failed'],
   promoting: ['recording', 'rolled_back', 'failed'],
   recording: ['succeeded', 'failed'],
   succeeded: [],

@@ -7,6 +7,7 @@ import type { HandlerContext } from './handler-context.js';
 import { registerRecoveryButtons } from './recovery-buttons.js';
 import { registerRollback } from './rollback.js';
 import { registerAppHome } from './app-home.js';
+import { registerCanaryActions } from './canary-actions.js';
 import type { RunbookOverview } from '../deploy/home-overview.js';
 import type { RollbackDesk } from '../deploy/rollback.js';
 import { retryGuard } from './retry-guard.js';
@@ -26,4 +27,5 @@ export function registerHandlers(
   registerRollback(app, ctx, rollback);
   registerRecoveryButtons(app, ctx, rollback);
   registerAppHome(app, ctx, overview);
+  registerCanaryActions(app, ctx);
 }

@@ -7,4 +7,7 @@ export const ACTION_IDS = {
   repromote: 'liftoff_repromote',
   emergencyStop: 'liftoff_emergency_stop',
   redeploy: 'liftoff_redeploy',
+  canaryPromote: 'liftoff_canary_promote',
+  canaryRollBack: 'liftoff_canary_roll_back',
+  canaryHold: 'liftoff_canary_hold',
 } as const satisfies Record<string, string>;

@@ -6,6 +6,7 @@ import { formatMs, type CheckResult } from '../deploy/checks/check-result.js';
 import type { InitialMetrics, PipelineText, RollbackOutcome, StepFact } from '../deploy/pipeline/step-facts.js';
 import type { StepReport } from '../deploy/ports/index.js';
 import { describeTraffic } from '../deploy/traffic.js';
+import { canaryStepReply } from './canary-card.js';
 
 function buildLog(url: string | null): Pick<StepReport, 'link'> {
   return url === null ? {} : { link: { url, text: 'Build log' } };
@@ -71,6 +72,16 @@ export function stepReport(fact: StepFact): StepReport {
           `Before: ${describeTraffic(fact.before)}`,
           `After: ${describeTraffic(fact.after)}`,
           ...(fact.serviceUrl === null ? [] : [`Service URL: ${fact.serviceUrl}`]),
+        ],
+      };
+    case 'canary-step':
+      return canaryStepReply(fact.step, fact.index, fact.minRequests);
+    case 'canary-held':
+      return {
+        kind: 'warning',
+        title: `Canary step ${fact.index + 1} (${fact.percent} %) is held: approvers, decide on the canary card`,
+        lines: [
+          `Still inconclusive after ${formatMs(fact.heldForMs)}: the traffic stays as it is until an approver answers Promote anyway, Roll back or Hold 15 min more.`,
         ],
       };
     case 'rolling-back':

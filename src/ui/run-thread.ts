@@ -14,6 +14,7 @@ const STATE_LABEL: Record<string, string> = {
   building: ':hammer_and_wrench: Building',
   deploying: ':package: Deploying the revision (no traffic)',
   verifying: ':mag: Verifying the new revision',
+  canary: ':bird: Canary on real traffic',
   promoting: ':arrows_counterclockwise: Moving traffic',
   recording: ':memo: Recording',
   succeeded: ':rocket: Promoted',

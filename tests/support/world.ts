@@ -48,6 +48,12 @@ export interface WorldOptions {
    * must be there as written. The edited copy lives in a temporary directory removed with the world.
    */
   readonly phase3Edits?: Readonly<Record<string, string>>;
+  /** Cloud Monitoring's reporting delay and buckets (canary tests use a small delay). */
+  readonly monitoring?: Parameters<typeof startEmulatedCloud>[0]['monitoring'];
+  /** Draws each service URL request's revision by the split (e.g. `seededRandom('x')`, for repeatable canaries). */
+  readonly routingRandom?: () => number;
+  /** The sample service's per-IP limit: a traffic generator above ~1.6 requests a second needs it raised. */
+  readonly rateLimitPerMinute?: number;
 }
 
 /** What serves now, as `revision=percent`, read from the emulator's trafficStatuses. */
@@ -101,7 +107,13 @@ export function startEmulators(options: WorldOptions = {}, clock?: TestClock): P
     project: SERVICE.project,
     region: SERVICE.region,
     githubToken: GITHUB_TOKEN,
-    runtime: { analysisMs: 30, skipPathMs: 1 },
+    runtime: {
+      analysisMs: 30,
+      skipPathMs: 1,
+      ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+    },
+    ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
+    ...(options.routingRandom === undefined ? {} : { routingRandom: options.routingRandom }),
     gcpTimings: { buildQueueMs: 10, buildStepMs: 20, revisionReadyMs: 30, trafficUpdateMs: 5, ...options.gcpTimings },
     ...(options.buildTag === undefined ? {} : { buildTag: options.buildTag }),
     ...(options.ci === undefined ? {} : { ci: options.ci }),

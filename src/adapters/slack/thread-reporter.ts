@@ -4,6 +4,7 @@ import type { ThreadReporter } from '../../deploy/ports/index.js';
 import type { Clock } from '../../deploy/ports/index.js';
 import type { Run } from '../../deploy/run.js';
 import type { SlackMessage } from '../../ui/plan-message.js';
+import { canaryCardMessage } from '../../ui/canary-card.js';
 import { finalMessage, progressMessage, stepMessage } from '../../ui/run-thread.js';
 import { honouringRateLimits } from './rate-limited.js';
 
@@ -73,16 +74,20 @@ export function slackThreadReporter(
     return response.ts;
   };
 
+  const edit = (run: Run, ts: string, message: SlackMessage): Promise<void> => {
+    const forChannel = pending.get(run.channelId) ?? new Map<string, SlackMessage>();
+    forChannel.set(ts, message);
+    pending.set(run.channelId, forChannel);
+    schedule(run.channelId);
+    return Promise.resolve();
+  };
+
   return {
     postStatus: (run, view) => post(run, progressMessage(view)),
-    updateStatus(run, ts, view) {
-      const forChannel = pending.get(run.channelId) ?? new Map<string, SlackMessage>();
-      forChannel.set(ts, progressMessage(view));
-      pending.set(run.channelId, forChannel);
-      schedule(run.channelId);
-      return Promise.resolve();
-    },
+    updateStatus: (run, ts, view) => edit(run, ts, progressMessage(view)),
     postStep: (run, report) => post(run, stepMessage(report)),
+    postCanary: (run, view) => post(run, canaryCardMessage(view)),
+    updateCanary: (run, ts, view) => edit(run, ts, canaryCardMessage(view)),
     postFinal: (run, report) => post(run, finalMessage(report)),
     async permalink(run) {
       if (run.messageTs === null) return null;

@@ -20,6 +20,7 @@ import {
   type StepOutcome,
 } from './step-context.js';
 import { build } from './steps/build.js';
+import { canary } from './steps/canary.js';
 import { deploy } from './steps/deploy.js';
 import { endRun, failWithoutRunbook } from './steps/end.js';
 import { promote } from './steps/promote.js';
@@ -37,6 +38,7 @@ const STEPS: Readonly<Record<ActiveState, Step>> = {
   building: build,
   deploying: deploy,
   verifying: verify,
+  canary,
   promoting: promote,
   recording: recordSuccess,
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canaryAnswerSchema, canaryProgressSchema } from '../canary/progress.js';
 import { checkResultSchema } from '../checks/check-result.js';
 
 const trafficSchema = z.array(
@@ -44,6 +45,10 @@ export const pipelineDataSchema = z.object({
     .optional(),
   cancelRequested: z.object({ by: z.string(), at: z.iso.datetime() }).optional(),
   deployLogPath: z.string().optional(),
+  /** Strategy canary: the step the run is in, its traffic and its looks (src/deploy/canary/progress.ts). */
+  canary: canaryProgressSchema.optional(),
+  /** An approver's answer to a held canary step, until the step acts on it. */
+  canaryAnswer: canaryAnswerSchema.optional(),
   /** The seed's 'Métriques Initiales': the candidate's metrics against the targets, scraped after verification. */
   initialMetrics: z.array(z.string()).optional(),
 });

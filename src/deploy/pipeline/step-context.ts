@@ -4,7 +4,15 @@ import type { RunbookCatalog } from '../runbook/loader.js';
 import type { Runbook } from '../runbook/schema/index.js';
 import type { DeployLogInput } from './deploy-log-input.js';
 import type { RecordFile } from './outbox-worker.js';
-import type { BuildPort, CloudRunPort, LogsPort, Prober, RepoPort, ServiceLocation } from '../ports/index.js';
+import type {
+  BuildPort,
+  CanaryMeasurementsPort,
+  CloudRunPort,
+  LogsPort,
+  Prober,
+  RepoPort,
+  ServiceLocation,
+} from '../ports/index.js';
 import { readPipelineData, type PipelineData } from './run-data.js';
 import type { PipelineText, StepFact } from './step-facts.js';
 import type { FinalReport, ProgressView, ThreadReporter } from '../ports/index.js';
@@ -19,6 +27,8 @@ export interface PipelineDeps {
   readonly cloudRun: CloudRunPort;
   readonly logs: LogsPort;
   readonly prober: Prober;
+  /** Cloud Monitoring's per-revision request metrics, for strategy canary; without it a canary fails at once. */
+  readonly canaryMeasurements?: CanaryMeasurementsPort;
   readonly reporter: ThreadReporter;
   /** The words of the thread replies and of what the run keeps for its deploy log (src/ui/pipeline-text.ts). */
   readonly text: PipelineText;
@@ -46,6 +56,8 @@ export interface PipelineTimings {
   /** Extra time past the build's own timeout before Liftoff gives up on a build that never ends. */
   readonly buildGraceMs: number;
   readonly driverLeaseMs: number;
+  /** The longest a canary step sleeps between store reads (a cancel or an answer is seen within it). */
+  readonly canaryPollMs: number;
 }
 
 export const DEFAULT_TIMINGS: PipelineTimings = {
@@ -54,6 +66,7 @@ export const DEFAULT_TIMINGS: PipelineTimings = {
   trafficMs: 5 * 60_000,
   buildGraceMs: 5 * 60_000,
   driverLeaseMs: 30_000,
+  canaryPollMs: 5_000,
 };
 
 /** A step that cannot go on: the run ends `failed` (before traffic could move) or is rolled back (after). */

@@ -1,3 +1,4 @@
+import type { CanaryStep } from '../canary/progress.js';
 import type { CheckResult } from '../checks/check-result.js';
 import type { TrafficTarget } from '../plan.js';
 import type { TargetVerdict } from '../prometheus/evaluate.js';
@@ -60,6 +61,10 @@ export type StepFact =
       readonly after: readonly TrafficTarget[];
       readonly serviceUrl: string | null;
     }
+  /** A canary step ended (never one reply per look). */
+  | { readonly type: 'canary-step'; readonly index: number; readonly step: CanaryStep; readonly minRequests: number }
+  /** A canary step stayed Inconclusive until maxHold: the traffic is held and approvers are asked on the card. */
+  | { readonly type: 'canary-held'; readonly index: number; readonly percent: number; readonly heldForMs: number }
   | { readonly type: 'rolling-back'; readonly step: string; readonly reason: string }
   | {
       readonly type: 'rolled-back';

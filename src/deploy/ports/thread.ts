@@ -1,4 +1,5 @@
 import type { CheckResult } from '../checks/check-result.js';
+import type { CanaryProgress } from '../canary/progress.js';
 import type { Run } from '../run.js';
 
 /** What the run's status message shows, edited in place as the run moves. */
@@ -19,6 +20,21 @@ export interface ProgressView {
   readonly revision: string | null;
   readonly candidateUrl: string | null;
   readonly checks: readonly CheckResult[];
+  readonly updatedAt: Date;
+}
+
+/** The canary card: every step of the canary with its last look, edited in place as the steps go. */
+export interface CanaryCardView {
+  readonly runId: string;
+  readonly runbook: string;
+  readonly revision: string;
+  readonly mode: 'enforce' | 'advise';
+  readonly steps: readonly number[];
+  readonly minRequests: number;
+  readonly intervalMs: number;
+  readonly progress: CanaryProgress;
+  /** The run's state: the Promote anyway / Roll back / Hold buttons show only while a step is held in `canary`. */
+  readonly state: string;
   readonly updatedAt: Date;
 }
 
@@ -54,6 +70,10 @@ export interface ThreadReporter {
   /** Edits the status message; implementations coalesce bursts (Slack allows about one update a second). */
   updateStatus(run: Run, ts: string, view: ProgressView): Promise<void>;
   postStep(run: Run, report: StepReport): Promise<string>;
+  /** Posts the canary card; its ts is kept in the run so later looks edit it. */
+  postCanary(run: Run, view: CanaryCardView): Promise<string>;
+  /** Edits the canary card, coalesced like the status message. */
+  updateCanary(run: Run, ts: string, view: CanaryCardView): Promise<void>;
   postFinal(run: Run, report: FinalReport): Promise<string>;
   /** A link to the thread, for the GitHub Deployment's log_url. */
   permalink(run: Run): Promise<string | null>;

@@ -54,6 +54,8 @@ function recordingReporter(steps: StepReport[], finals: FinalReport[]): ThreadRe
   return {
     postStatus: () => Promise.resolve('1.0'),
     updateStatus: () => Promise.resolve(),
+    postCanary: () => Promise.resolve('3.0'),
+    updateCanary: () => Promise.resolve(),
     postStep: (_run, report) => {
       steps.push(report);
       return Promise.resolve(`1.${steps.length}`);

@@ -58,6 +58,8 @@ describe('redactingReporter', () => {
         seen.push(report);
         return Promise.resolve('1.3');
       },
+      postCanary: () => Promise.resolve('1.4'),
+      updateCanary: () => Promise.resolve(),
       permalink: () => Promise.resolve(null),
     };
     const reporter = redactingReporter(inner, (run) => (run.runbook === 'phase3' ? [FAKE.envValue] : []));

@@ -19,16 +19,16 @@ describe('the state groups of a run', () => {
   it('pins each group', () => {
     expect(sorted(WAITING_STATES)).toEqual(['queued', 'requested']);
     expect(sorted(ACTIVE_STATES)).toEqual(
-      ['approved', 'building', 'deploying', 'promoting', 'recording', 'tagging', 'verifying'].sort(),
+      ['approved', 'building', 'canary', 'deploying', 'promoting', 'recording', 'tagging', 'verifying'].sort(),
     );
     expect(sorted(TERMINAL_STATES)).toEqual(
       ['cancelled', 'denied', 'expired', 'failed', 'rolled_back', 'succeeded'].sort(),
     );
-    expect(sorted(AFTER_DEPLOY_STATES)).toEqual(['deploying', 'promoting', 'verifying']);
+    expect(sorted(AFTER_DEPLOY_STATES)).toEqual(['canary', 'deploying', 'promoting', 'verifying']);
     expect(sorted(CANCEL_AT_ONCE_STATES)).toEqual(['approved', 'queued', 'requested']);
-    expect(sorted(CANCEL_ON_REQUEST_STATES)).toEqual(['building', 'deploying', 'tagging', 'verifying']);
+    expect(sorted(CANCEL_ON_REQUEST_STATES)).toEqual(['building', 'canary', 'deploying', 'tagging', 'verifying']);
     expect(sorted(CANCELLABLE_STATES)).toEqual(
-      ['approved', 'building', 'deploying', 'queued', 'requested', 'tagging', 'verifying'].sort(),
+      ['approved', 'building', 'canary', 'deploying', 'queued', 'requested', 'tagging', 'verifying'].sort(),
     );
   });
 

@@ -313,7 +313,55 @@ describe('validateRunbook: errors name the key path', () => {
     ],
     ['maxInstances 2000', { 'deploy.maxInstances': 2000 }, 'deploy.maxInstances', /at most 1000 \(got 2000\)/],
     ['negative minInstances', { 'deploy.minInstances': -1 }, 'deploy.minInstances', /at least 0/],
-    ['an unknown strategy', { 'deploy.strategy': 'canary' }, 'deploy.strategy', /"verify-then-promote", "direct"/],
+    [
+      'an unknown strategy',
+      { 'deploy.strategy': 'blue-green' },
+      'deploy.strategy',
+      /verify-then-promote, direct or canary/,
+    ],
+    // Canary.
+    [
+      'canary steps not increasing',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { steps: [5, 50, 25] } },
+      'deploy.canary.steps[2]',
+      /must be increasing: 25 comes after 50/,
+    ],
+    [
+      'a canary step of 100',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { steps: [50, 100] } },
+      'deploy.canary.steps[1]',
+      /1 to 99/,
+    ],
+    [
+      'a fractional canary step',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { steps: [2.5] } },
+      'deploy.canary.steps[0]',
+      /whole percent/,
+    ],
+    [
+      'a fresh baseline',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { baseline: 'fresh' } },
+      'deploy.canary.baseline',
+      /not supported yet: use baseline: serving/,
+    ],
+    [
+      'an unknown judge mode',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { judge: 'shadow' } },
+      'deploy.canary.judge',
+      /enforce or advise/,
+    ],
+    [
+      'a judge override out of range',
+      { 'deploy.strategy': 'canary', 'deploy.canary': { judgeOverrides: { errorRate: { alpha: 0.7 } } } },
+      'deploy.canary.judgeOverrides.errorRate.alpha',
+      /0\.5/,
+    ],
+    [
+      'a canary section without the canary strategy',
+      { 'deploy.canary': { steps: [5] } },
+      'deploy.canary',
+      /only read with strategy: canary/,
+    ],
     // Env and secrets.
     ['PORT in env', { 'deploy.env': { PORT: '8080' } }, 'deploy.env.PORT', /"PORT" is reserved by Cloud Run/],
     ['K_REVISION in env', { 'deploy.env': { K_REVISION: 'x' } }, 'deploy.env.K_REVISION', /reserved by Cloud Run/],

@@ -40,7 +40,7 @@ export async function verify(ctx: StepContext): Promise<StepOutcome> {
     );
   }
   await recordInitialMetrics(ctx, candidate.url);
-  return next('promoting');
+  return next(ctx.runbook.deploy.strategy === 'canary' ? 'canary' : 'promoting');
 }
 
 /** The seed's 'Métriques Initiales' (success rate, p95, cache hit rate), scraped once the checks passed. */

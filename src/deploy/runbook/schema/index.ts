@@ -16,6 +16,7 @@
  */
 export { checkCpuMemory, parseCpu, parseMemory, type ResourceProblem } from './cloud-run-resources.js';
 export { RESERVED_ENV_NAMES } from './fields.js';
+export { canarySpecOf, type CanarySpec } from './canary.js';
 export type { MonitoringSpec } from './monitoring.js';
 export {
   runbookSchema,

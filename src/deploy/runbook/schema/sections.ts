@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { checkCpuMemory, cpuSchema, memorySchema, parseCpu, parseMemory } from './cloud-run-resources.js';
 import { duration, envName, flag, HOUR, MINUTE, numeric, slackIds, strict, text } from './fields.js';
 import { describe } from './messages.js';
+import { canarySchema } from './canary.js';
 
 /** Words that follow /deploy as subcommands: a runbook cannot take one as its name. */
 export const RESERVED_RUNBOOK_NAMES: readonly string[] = ['help', 'list', 'status', 'cancel', 'lock', 'unlock'];
@@ -153,7 +154,13 @@ const secretSchema = strict({
 });
 
 export const deploySchema = strict({
-  strategy: z.enum(['verify-then-promote', 'direct']).default('verify-then-promote'),
+  strategy: z
+    .enum(['verify-then-promote', 'direct', 'canary'], {
+      error: (issue) => `must be verify-then-promote, direct or canary (got ${describe(issue.input)})`,
+    })
+    .default('verify-then-promote'),
+  /** With strategy canary: the steps and how each is judged (every key has a default). */
+  canary: canarySchema.optional(),
   memory: memorySchema,
   cpu: cpuSchema,
   /** Cloud Run's request timeout; the team once waited out a 22-minute build before Cloud Run refused 120000. */
@@ -189,6 +196,13 @@ export const deploySchema = strict({
       code: 'custom',
       path: ['maxInstances'],
       message: `must be at least minInstances (${deploy.minInstances}) (got ${deploy.maxInstances})`,
+    });
+  }
+  if (deploy.canary !== undefined && deploy.strategy !== 'canary') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['canary'],
+      message: `is only read with strategy: canary (the strategy is ${deploy.strategy}): set the strategy or remove it`,
     });
   }
   for (const name of Object.keys(deploy.secrets ?? {}).filter((secretName) => Object.hasOwn(deploy.env, secretName))) {
