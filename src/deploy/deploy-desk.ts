@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest, type AccessDecision } from './access.js';
+import { countApproval, type ApprovalProgress } from './approvals.js';
 import { answerCanary, type CanaryAnswerResult } from './canary-answer.js';
 import type { CanaryAnswer } from './canary/progress.js';
 import { buildPlan, planSchema, type Plan } from './plan.js';
@@ -76,6 +77,8 @@ export type DecisionResult =
   | { readonly kind: 'locked'; readonly lock: LockLease; readonly run: Run }
   | { readonly kind: 'preflight_failed'; readonly run: Run; readonly failed: PreflightResult }
   | { readonly kind: 'approved'; readonly run: Run }
+  /** `approval.required` > 1 and not reached yet: this approval is counted, the request still waits. */
+  | { readonly kind: 'approval_counted'; readonly run: Run; readonly progress: ApprovalProgress }
   /** `queue: true` and the service is busy: approved, waiting in line for the lock. */
   | { readonly kind: 'queued'; readonly run: Run }
   | { readonly kind: 'denied'; readonly run: Run };
@@ -225,6 +228,19 @@ export class DeployDesk {
       const failed = blockingPreflight(await this.deps.preflight(runbook));
       if (failed !== undefined) return { kind: 'preflight_failed', run, failed };
     }
+    const required = runbook.approval.required;
+    let approvals: ApprovalProgress | undefined;
+    if (input.decision === 'approve' && required > 1) {
+      const counted = await countApproval(this.deps.store, { run, userId: input.userId, at: now, required });
+      approvals = counted.progress;
+      if (!counted.complete) {
+        const updated = (await this.deps.store.updateRunData(run.id, { approvals })) ?? run;
+        // Only while it still waits: a concurrent Deny or the last approval may have decided it meanwhile.
+        if (updated.state !== 'requested') return { kind: 'already_decided', run: updated };
+        await this.deps.notifier.showDecision(updated, storedPlan(updated));
+        return { kind: 'approval_counted', run: updated, progress: approvals };
+      }
+    }
     const decision = { by: input.userId, at: now };
     const result =
       input.decision === 'approve'
@@ -236,6 +252,7 @@ export class DeployDesk {
             actorId: input.userId,
             decision,
             acquireLock: runLease(run, now),
+            ...(approvals === undefined ? {} : { data: { approvals } }),
           })
         : await this.deps.store.transition({
             runId: run.id,

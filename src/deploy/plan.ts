@@ -48,6 +48,8 @@ export const planSchema = z.object({
     }),
   ),
   approvers: z.array(z.string()),
+  /** `approval.required`: how many different approvers must approve (plans stored before it existed: 1). */
+  approvalsRequired: z.number().int().min(1).default(1),
   selfApproval: z.boolean(),
   requestedBy: z.string(),
   requestedAt: z.iso.datetime(),
@@ -142,6 +144,7 @@ export function buildPlan(input: {
       };
     }),
     approvers: [...runbook.access.approvers],
+    approvalsRequired: runbook.approval.required,
     selfApproval: runbook.access.selfApproval,
     requestedBy: input.requestedBy,
     requestedAt: input.requestedAt.toISOString(),

@@ -1,9 +1,11 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
+import { approvalProgressOf } from '../deploy/approvals.js';
 import type { Plan, TrafficTarget } from '../deploy/plan.js';
 import { queueData, type Run } from '../deploy/run.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, slackDate, utcTime } from './format.js';
+import { approvalCount } from './approval-count.js';
 
 export interface SlackMessage {
   readonly text: string;
@@ -103,6 +105,7 @@ export function failedPreflight(plan: Plan): Plan['preflight'][number] | undefin
 
 export function requestMessage(run: Run, plan: Plan): SlackMessage {
   const blocked = failedPreflight(plan);
+  const progress = approvalProgressOf(run);
   const approve: ActionsBlock['elements'][number] = {
     type: 'button',
     action_id: ACTION_IDS.approve,
@@ -136,7 +139,12 @@ export function requestMessage(run: Run, plan: Plan): SlackMessage {
       ),
       ...planBlocks(plan),
       { type: 'divider' },
-      context(`*Who may approve:* ${whoMayApprove(plan)} · *expires* ${slackDate(run.expiresAt)}`),
+      context(
+        `*Who may approve:* ${whoMayApprove(plan)}${plan.approvalsRequired > 1 ? ` · *${plan.approvalsRequired} different approvers needed*` : ''} · *expires* ${slackDate(run.expiresAt)}`,
+      ),
+      ...(progress === undefined || progress.by.length === 0
+        ? []
+        : [section(`:ballot_box_with_check: *Approvals:* ${approvalCount(progress)}`)]),
       ...(blocked === undefined
         ? []
         : [
@@ -164,6 +172,8 @@ export function dryRunMessage(plan: Plan): SlackMessage {
 
 /** The request after its decision: the plan stays, the buttons go, the outcome is said. */
 export function decidedMessage(run: Run, plan: Plan): SlackMessage {
+  // Some approvals counted, not enough yet: the request keeps its buttons and shows who approved.
+  if (run.state === 'requested') return requestMessage(run, plan);
   const outcome = decisionLine(run);
   return {
     text: `Deploy request ${plan.runbook} → ${plan.service.name}: ${outcome.text}`,

@@ -9,6 +9,7 @@ import type {
 } from '../deploy/deploy-desk.js';
 import type { LockLease } from '../deploy/ports/index.js';
 import { AFTER_DEPLOY_STATES, inGroup, type Run } from '../deploy/run.js';
+import { approvalCount } from './approval-count.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { slackDate, utcDateTime } from './format.js';
 import type { SlackMessage } from './plan-message.js';
@@ -181,6 +182,12 @@ export function decisionReply(result: DecisionResult): SlackMessage | undefined 
       );
     case 'cannot_deploy':
       return say(cannotDeployText(result.runbook));
+    case 'approval_counted': {
+      const missing = result.progress.required - result.progress.by.length;
+      return say(
+        `:ballot_box_with_check: Your approval is counted: ${approvalCount(result.progress)}. ${missing === 1 ? 'One more approver is needed' : `${missing} more approvers are needed`} before ${inlineCode(result.run.id)} starts.`,
+      );
+    }
     case 'preflight_failed':
       return say(
         `:x: Cannot approve: the preflight check ${inlineCode(result.failed.name)} fails now: ${escapeMrkdwn(result.failed.measured, 500)}. Fix it and request the deploy again.`,

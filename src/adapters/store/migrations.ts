@@ -121,6 +121,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'approvals',
+    sql: `
+      CREATE TABLE approvals (
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        user_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, user_id)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** PostgreSQL: timestamptz (microseconds, so a JavaScript Date round-trips exactly), jsonb. */
@@ -228,6 +240,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         decided_by text,
         decided_at timestamptz,
         CHECK ((decided_by IS NULL) = (decided_at IS NULL))
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'approvals',
+    sql: `
+      CREATE TABLE approvals (
+        run_id text NOT NULL REFERENCES runs (id),
+        user_id text NOT NULL,
+        at timestamptz NOT NULL,
+        PRIMARY KEY (run_id, user_id)
       );
     `,
   },

@@ -3,6 +3,7 @@ import type { PoolClient, QueryConfigValues } from 'pg';
 import { z } from 'zod';
 import type {
   ActionRequest,
+  Approval,
   AuditEntry,
   LockLease,
   LockResult,
@@ -25,6 +26,7 @@ import {
   decidePostgresActionRequest,
   getPostgresActionRequest,
 } from './action-requests.js';
+import { recordPostgresApproval } from './approvals.js';
 import { migratePostgres } from './migrations.js';
 import {
   StoreError,
@@ -530,6 +532,10 @@ class PostgresStore implements Store {
 
   decideActionRequest(id: string, by: string, at: Date): Promise<boolean> {
     return this.#call((pool) => decidePostgresActionRequest(pool, id, by, at));
+  }
+
+  recordApproval(approval: Approval): Promise<readonly Approval[]> {
+    return this.#call((pool) => recordPostgresApproval(pool, approval));
   }
 
   enqueueOutbox(item: NewOutboxItem): Promise<boolean> {

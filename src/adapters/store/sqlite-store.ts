@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type {
   ActionRequest,
+  Approval,
   AuditEntry,
   LockLease,
   LockResult,
@@ -22,6 +23,7 @@ import type {
 } from '../../deploy/ports/index.js';
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 import { SqliteActionRequests } from './action-requests.js';
+import { SqliteApprovals } from './approvals.js';
 import { migrateSqlite } from './migrations.js';
 import {
   StoreError,
@@ -215,6 +217,7 @@ class SqliteStore implements Store {
 
   readonly #statements: Statements;
   readonly #actionRequests: SqliteActionRequests;
+  readonly #approvals: SqliteApprovals;
   readonly #transition;
   readonly #acquireLock;
   readonly #updateRunData;
@@ -243,6 +246,7 @@ class SqliteStore implements Store {
     const s = prepareStatements(db);
     this.#statements = s;
     this.#actionRequests = new SqliteActionRequests(db);
+    this.#approvals = new SqliteApprovals(db);
 
     this.#transition = db.transaction((request: TransitionRequest): TransitionResult => {
       const current = s.selectRun.get(request.runId);
@@ -470,6 +474,10 @@ class SqliteStore implements Store {
 
   decideActionRequest(id: string, by: string, at: Date): Promise<boolean> {
     return this.#call(() => this.#actionRequests.decide(id, by, at));
+  }
+
+  recordApproval(approval: Approval): Promise<readonly Approval[]> {
+    return this.#call(() => this.#approvals.record(approval));
   }
 
   enqueueOutbox(item: NewOutboxItem): Promise<boolean> {

@@ -152,6 +152,13 @@ export interface ActionRequest {
 
 export type NewActionRequest = Omit<ActionRequest, 'decidedBy' | 'decidedAt'>;
 
+/** One approver's Approve on a run that needs several (`approval.required`). */
+export interface Approval {
+  readonly runId: string;
+  readonly userId: string;
+  readonly at: Date;
+}
+
 /**
  * Everything Liftoff keeps. Every run transition is one guarded write, so a double click,
  * a Slack retry or a second replica cannot move a run twice.
@@ -213,6 +220,12 @@ export interface Store {
   getActionRequest(id: string): Promise<ActionRequest | undefined>;
   /** Marks the request decided by `by` if it is still undecided and unexpired at `at`; true if this call did. */
   decideActionRequest(id: string, by: string, at: Date): Promise<boolean>;
+
+  /**
+   * Counts one approver's Approve on a run, once per person whatever they click (a repeat keeps the first time).
+   * Returns every approval of the run after this one, oldest first.
+   */
+  recordApproval(approval: Approval): Promise<readonly Approval[]>;
 
   /** Counts of runs by state, for the bot's /metrics. */
   countRunsByState(): Promise<Partial<Record<RunState, number>>>;

@@ -255,7 +255,7 @@ function describePostgresStore(adminUrl: string): void {
       await database.connect();
       try {
         const versions = await database.query('SELECT version FROM schema_migrations ORDER BY version');
-        expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+        expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       } finally {
         await database.end();
       }

@@ -52,7 +52,7 @@ describe('SQLite store on a file', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3]);
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3, 4]);
     } finally {
       db.close();
     }
@@ -122,7 +122,7 @@ describe('SQLite store on a file', () => {
 
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(3);
+      expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(4);
     } finally {
       db.close();
     }

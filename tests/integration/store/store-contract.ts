@@ -687,6 +687,38 @@ export function describeStoreContract(adapter: string, openFresh: FreshStoreFact
       });
     });
 
+    describe('approvals', () => {
+      test('each person counts once, whatever they click, oldest first; runs are apart', async () => {
+        const store = await fresh();
+        await store.createRun(newRun('run-a'));
+        await store.createRun(newRun('run-b'));
+
+        expect(await store.recordApproval({ runId: 'run-a', userId: 'U_ONE', at: at(1) })).toEqual([
+          { runId: 'run-a', userId: 'U_ONE', at: at(1) },
+        ]);
+        // A second click of the same person keeps the first time.
+        expect(await store.recordApproval({ runId: 'run-a', userId: 'U_ONE', at: at(5) })).toEqual([
+          { runId: 'run-a', userId: 'U_ONE', at: at(1) },
+        ]);
+        expect(
+          (await store.recordApproval({ runId: 'run-a', userId: 'U_TWO', at: at(2) })).map((a) => a.userId),
+        ).toEqual(['U_ONE', 'U_TWO']);
+        expect(await store.recordApproval({ runId: 'run-b', userId: 'U_TWO', at: at(3) })).toHaveLength(1);
+      });
+
+      test('concurrent approvals by different people are all counted, by the same person once', async () => {
+        const store = await fresh();
+        await warmUp(store);
+        await store.createRun(newRun('run-a'));
+        await Promise.all([
+          ...Array.from({ length: 5 }, (_, i) => store.recordApproval({ runId: 'run-a', userId: `U_${i}`, at: at(i) })),
+          ...Array.from({ length: 5 }, () => store.recordApproval({ runId: 'run-a', userId: 'U_0', at: at(9) })),
+        ]);
+        const all = await store.recordApproval({ runId: 'run-a', userId: 'U_0', at: at(10) });
+        expect(all.map((a) => a.userId).sort()).toEqual(['U_0', 'U_1', 'U_2', 'U_3', 'U_4']);
+      });
+    });
+
     describe('message ts and run data', () => {
       test('setMessageTs writes once: a second call does not overwrite it', async () => {
         const store = await fresh();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { formatKeyPath } from '../interpolate.js';
 import { preflightSchema, repeatedNames, verifySchema } from './checks.js';
-import { duration, flag, HOUR, MINUTE, strict, text, textList } from './fields.js';
+import { duration, flag, HOUR, MINUTE, numeric, strict, text, textList } from './fields.js';
 import { issueMessages } from './messages.js';
 import { type MonitoringSpec, monitoringSchema, resolveMonitoring } from './monitoring.js';
 import {
@@ -29,7 +29,11 @@ const runbookFields = strict({
   build: buildSchema,
   deploy: deploySchema,
   access: accessSchema.prefault({}),
-  approval: strict({ timeout: duration({ min: 60_000, max: 7 * 24 * HOUR }).default(15 * MINUTE) }).prefault({}),
+  approval: strict({
+    timeout: duration({ min: 60_000, max: 7 * 24 * HOUR }).default(15 * MINUTE),
+    /** N-of-M: how many different approvers must click Approve (the requester never counts). */
+    required: numeric(z.number().int().min(1).max(10)).default(1),
+  }).prefault({}),
   /** When the service is busy: queue the request (true) or refuse it with who holds the lock (false). */
   queue: flag.default(false),
   preflight: z
