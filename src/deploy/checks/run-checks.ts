@@ -1,5 +1,11 @@
-import type { Clock } from '../ports/index.js';
-import type { LogsPort, Prober, ServiceLocation } from '../ports/index.js';
+import {
+  wallTimer,
+  type Clock,
+  type LogsPort,
+  type Prober,
+  type ServiceLocation,
+  type StartTimer,
+} from '../ports/index.js';
 import type { CheckSpec } from '../runbook/schema/index.js';
 import { formatMs, type CheckResult } from './check-result.js';
 import { runHttpCheck, type Measurement } from './http-check.js';
@@ -18,6 +24,8 @@ export interface CheckRunContext {
   readonly clock: Clock;
   /** Given the check's signal, so a sleep that takes one ends at the check's deadline. */
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The timer of each check's deadline (default: wall time, `setTimeout`). */
+  readonly startTimer?: StartTimer;
 }
 
 function runStartupCheck(spec: Extract<CheckSpec, { kind: 'startup' }>, ctx: CheckRunContext): Measurement {
@@ -103,6 +111,7 @@ export async function runChecks(
             noData: true,
           })),
         spec.timeout,
+        ctx.startTimer ?? wallTimer,
       );
       result = {
         name: spec.name,
@@ -129,13 +138,17 @@ export async function runChecks(
 /**
  * The check's measurement, or "no answer" once `ms` have passed; then the check is aborted (its signal fires), so
  * it stops sending requests and reading logs instead of running on in the background and spending the quota.
- * Wall time on purpose: the deadline guards against a call that hangs, which moves no injected clock.
+ * Wall time by default, on purpose: the deadline guards against a call that hangs, which moves no injected clock.
  */
-function withDeadline(work: (signal: AbortSignal) => Promise<Measurement>, ms: number): Promise<Measurement> {
+function withDeadline(
+  work: (signal: AbortSignal) => Promise<Measurement>,
+  ms: number,
+  startTimer: StartTimer,
+): Promise<Measurement> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const timedOut = new Promise<Measurement>((resolve) => {
-    timer = setTimeout(() => {
+    cancel = startTimer(() => {
       // Resolved before the abort, so the race is won by the timeout, not by the abort's own error.
       resolve({
         ok: false,
@@ -147,7 +160,7 @@ function withDeadline(work: (signal: AbortSignal) => Promise<Measurement>, ms: n
       controller.abort(new Error(`the check's deadline (${formatMs(ms)}) passed`));
     }, ms);
   });
-  return Promise.race([work(controller.signal), timedOut]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), timedOut]).finally(() => cancel?.());
 }
 
 function topologicalOrder(checks: readonly CheckSpec[]): CheckSpec[] {

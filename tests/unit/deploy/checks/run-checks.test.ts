@@ -1,5 +1,5 @@
 import { runChecks, type CheckRunContext } from '../../../../src/deploy/checks/run-checks.js';
-import type { HttpProbe, HttpProbeResult, LogsPort, Prober } from '../../../../src/deploy/ports/index.js';
+import type { HttpProbe, HttpProbeResult, LogsPort, Prober, StartTimer } from '../../../../src/deploy/ports/index.js';
 import type { CheckSpec } from '../../../../src/deploy/runbook/schema/index.js';
 
 const STARTED = new Date('2026-03-02T10:00:00Z');
@@ -82,5 +82,44 @@ describe('runChecks deadlines', () => {
     await pause(50);
     expect(prober.sent).toHaveLength(1);
     expect(prober.aborted).toHaveLength(1);
+  });
+
+  it('ends a check through the injected timer: a one-minute deadline passes at once, and is cancelled when unused', async () => {
+    const prober = new HangingProber();
+    const timers: { fire: () => void; ms: number; cancelled: boolean }[] = [];
+    const startTimer: StartTimer = (fire, ms) => {
+      const timer = { fire, ms, cancelled: false };
+      timers.push(timer);
+      return () => (timer.cancelled = true);
+    };
+    const check: CheckSpec = {
+      name: 'health',
+      kind: 'http',
+      severity: 'required',
+      after: [],
+      timeout: 60_000,
+      method: 'GET',
+      path: '/api/health',
+      samples: 1,
+      expect: { status: [200] },
+    };
+    const running = runChecks([check], context({ prober, startTimer }), () => Promise.resolve());
+    await pause(0);
+    expect(timers.map((t) => t.ms)).toEqual([60_000]);
+    timers[0]?.fire();
+    const [result] = await running;
+    expect(result).toMatchObject({ outcome: 'no_data', measured: 'no answer within 60.00 s' });
+    expect(prober.aborted).toHaveLength(1);
+
+    const startup: CheckSpec = {
+      name: 'startup',
+      kind: 'startup',
+      severity: 'required',
+      after: [],
+      timeout: 60_000,
+      maxSeconds: 30,
+    };
+    await runChecks([startup], context({ startTimer }), () => Promise.resolve());
+    expect(timers[1]).toMatchObject({ ms: 60_000, cancelled: true });
   });
 });
