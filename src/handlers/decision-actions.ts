@@ -22,7 +22,8 @@ export function registerDecisionActions(app: App, ctx: HandlerContext): void {
           const result = await ctx.desk.decide({ runId, userId, decision });
           const reply = decisionReply(result);
           if (reply !== undefined) await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
-          return { outcome: reply === undefined ? `ok: ${result.kind}` : `refused: ${result.kind}`, audit };
+          const accepted = reply === undefined || result.kind === 'approval_counted';
+          return { outcome: accepted ? `ok: ${result.kind}` : `refused: ${result.kind}`, audit };
         } catch (error) {
           ctx.logger.error(`${decision} ${runId} failed`, error);
           await respond({
