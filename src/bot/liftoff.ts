@@ -13,6 +13,9 @@ import type { PipelineTimings } from '../deploy/pipeline/step-context.js';
 import { drainOutbox } from '../deploy/pipeline/outbox-worker.js';
 import { recordFilesFromRun, trafficMoveIndexFile } from '../ui/deploy-log.js';
 import { pipelineText } from '../ui/pipeline-text.js';
+import { canaryCardMessage } from '../ui/canary-card.js';
+import { decidedMessage, requestMessage } from '../ui/plan-message.js';
+import { finalMessage, progressMessage, stepMessage } from '../ui/run-thread.js';
 import { appendDeployIndexRow } from '../ui/deploy-index.js';
 import { liveMetrics } from '../deploy/live-metrics.js';
 import { RollbackDesk } from '../deploy/rollback.js';
@@ -139,8 +142,14 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
           logger,
           ...(options.githubMode === undefined ? {} : { githubMode: options.githubMode }),
         }));
-  const reporter = redactingReporter(slackThreadReporter(client, { clock, logger, sleep }), (run) =>
-    catalogSecrets(catalog, run.runbook),
+  const reporter = redactingReporter(
+    slackThreadReporter(client, {
+      clock,
+      logger,
+      sleep,
+      render: { progress: progressMessage, step: stepMessage, canary: canaryCardMessage, final: finalMessage },
+    }),
+    (run) => catalogSecrets(catalog, run.runbook),
   );
   const pipeline =
     cloud === undefined
@@ -185,7 +194,7 @@ export async function startLiftoff(options: LiftoffOptions): Promise<RunningLift
       options.liveFacts ??
       cloud?.liveFacts ??
       unreadLiveFacts('GITHUB_TOKEN is not set, so Liftoff reads neither the repository nor the service'),
-    notifier: slackRequestNotifier(client),
+    notifier: slackRequestNotifier(client, { request: requestMessage, decided: decidedMessage }),
     pipeline: options.pipeline ?? pipeline,
     ...(cloud === undefined ? {} : { preflight: preflightFromPorts({ repo: cloud.repo, cloudRun: cloud.cloudRun }) }),
   });

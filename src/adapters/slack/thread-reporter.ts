@@ -1,11 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { ThreadReporter } from '../../deploy/ports/index.js';
-import type { Clock } from '../../deploy/ports/index.js';
+import type {
+  CanaryCardView,
+  Clock,
+  FinalReport,
+  ProgressView,
+  StepReport,
+  ThreadReporter,
+} from '../../deploy/ports/index.js';
 import type { Run } from '../../deploy/run.js';
-import type { SlackMessage } from '../../ui/plan-message.js';
-import { canaryCardMessage } from '../../ui/canary-card.js';
-import { finalMessage, progressMessage, stepMessage } from '../../ui/run-thread.js';
+import type { ChatMessage } from './chat-message.js';
 import { honouringRateLimits } from './rate-limited.js';
 
 const postResponse = z.object({ ok: z.literal(true), ts: z.string() });
@@ -13,6 +17,14 @@ const permalinkResponse = z.object({ ok: z.literal(true), permalink: z.string() 
 
 /** Slack takes about one chat.update a second a channel; bursts of status edits are merged into the latest. */
 export const UPDATE_INTERVAL_MS = 1000;
+
+/** How each message of the thread looks: the src/ui builders, handed in by the bot. */
+export interface ThreadRendering {
+  progress(view: ProgressView): ChatMessage;
+  step(report: StepReport): ChatMessage;
+  canary(view: CanaryCardView): ChatMessage;
+  final(report: FinalReport): ChatMessage;
+}
 
 /**
  * The run's thread on Slack: replies under the plan message, a status message edited in place (coalesced per
@@ -23,12 +35,14 @@ export function slackThreadReporter(
   client: Pick<WebClient, 'chat'>,
   options: {
     readonly clock: Clock;
+    readonly render: ThreadRendering;
     readonly logger: { warn(message: string): void };
     readonly sleep?: (ms: number) => Promise<void>;
   },
 ): ThreadReporter & { flush(): Promise<void> } {
+  const { render } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const pending = new Map<string, Map<string, SlackMessage>>();
+  const pending = new Map<string, Map<string, ChatMessage>>();
   const lastSent = new Map<string, number>();
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
@@ -59,7 +73,7 @@ export function slackThreadReporter(
     timers.set(channel, timer);
   };
 
-  const post = async (run: Run, message: SlackMessage): Promise<string> => {
+  const post = async (run: Run, message: ChatMessage): Promise<string> => {
     const response = postResponse.parse(
       await honouringRateLimits(
         () =>
@@ -74,8 +88,8 @@ export function slackThreadReporter(
     return response.ts;
   };
 
-  const edit = (run: Run, ts: string, message: SlackMessage): Promise<void> => {
-    const forChannel = pending.get(run.channelId) ?? new Map<string, SlackMessage>();
+  const edit = (run: Run, ts: string, message: ChatMessage): Promise<void> => {
+    const forChannel = pending.get(run.channelId) ?? new Map<string, ChatMessage>();
     forChannel.set(ts, message);
     pending.set(run.channelId, forChannel);
     schedule(run.channelId);
@@ -83,12 +97,12 @@ export function slackThreadReporter(
   };
 
   return {
-    postStatus: (run, view) => post(run, progressMessage(view)),
-    updateStatus: (run, ts, view) => edit(run, ts, progressMessage(view)),
-    postStep: (run, report) => post(run, stepMessage(report)),
-    postCanary: (run, view) => post(run, canaryCardMessage(view)),
-    updateCanary: (run, ts, view) => edit(run, ts, canaryCardMessage(view)),
-    postFinal: (run, report) => post(run, finalMessage(report)),
+    postStatus: (run, view) => post(run, render.progress(view)),
+    updateStatus: (run, ts, view) => edit(run, ts, render.progress(view)),
+    postStep: (run, report) => post(run, render.step(report)),
+    postCanary: (run, view) => post(run, render.canary(view)),
+    updateCanary: (run, ts, view) => edit(run, ts, render.canary(view)),
+    postFinal: (run, report) => post(run, render.final(report)),
     async permalink(run) {
       if (run.messageTs === null) return null;
       const response = permalinkResponse.parse(
