@@ -7,6 +7,10 @@ import { createSlackRequestSender, startSlackEmulator } from './slack/index.js';
 import path from 'node:path';
 import { startEmulatedCloud } from './emulated-cloud.js';
 import { worldRoutes } from './console/world-routes.js';
+import { startTrafficGenerator } from './traffic/generator.js';
+
+/** The sandbox's users: a steady rate on the service URL, so a canary is judged on real requests. */
+const SANDBOX_USERS_PER_SECOND = 5;
 
 /** What the sandbox sets for `runbooks/phase3.yml` when the operator has not. */
 const SANDBOX_RUNBOOK_ENV = {
@@ -46,8 +50,16 @@ export async function startSandbox(options: {
     githubToken,
     repoDir: path.resolve(options.config.dataDir, 'sandbox', 'emergence-app.git'),
     gcpTimings: { buildQueueMs: 800, buildStepMs: 2500, revisionReadyMs: 1500, trafficUpdateMs: 300 },
-    runtime: { analysisMs: 1500 },
+    // Every request through the emulated front door comes from 127.0.0.1: the users need more than 100 a minute.
+    runtime: { analysisMs: 1500, rateLimitPerMinute: 10_000 },
+    // Cloud Run's request metrics show up to 180 s late; the sandbox keeps that shape, shorter, so a person can watch.
+    monitoring: { reportingDelayMs: 20_000 },
   });
+  const serviceUrl = cloud.gcp.services().find((s) => String(s.name).endsWith('/services/emergence-app'))?.uri;
+  const users =
+    typeof serviceUrl === 'string' && serviceUrl !== ''
+      ? startTrafficGenerator({ url: serviceUrl, requestsPerSecond: SANDBOX_USERS_PER_SECOND })
+      : undefined;
   const config: Config = {
     ...options.config,
     gcpApiEndpoint: cloud.gcp.endpoint,
@@ -81,6 +93,7 @@ export async function startSandbox(options: {
     consoleUrl,
     liftoff,
     async stop() {
+      await users?.stop();
       await liftoff.stop();
       await emulator.close();
       await cloud.close();

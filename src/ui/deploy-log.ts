@@ -5,6 +5,9 @@ import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
 import type { TrafficMoveRecord } from '../deploy/rollback.js';
 import { describeTraffic } from '../deploy/traffic.js';
+import type { CanaryStep } from '../deploy/canary/progress.js';
+import { canarySpecOf } from '../deploy/runbook/schema/index.js';
+import { canaryLogSection } from './canary-card.js';
 import { escapeMarkdown } from './escape.js';
 import { secretEnvValues } from './redact.js';
 
@@ -35,6 +38,8 @@ export interface DeployLogFacts {
   readonly durationMs: number | null;
   /** Values hidden wherever they appear (the plaintext env values the deploy set), beside the known secret shapes. */
   readonly secrets?: readonly string[];
+  /** Strategy canary: every step with its last look (the card's numbers), and the minimum sample. */
+  readonly canary?: { readonly steps: readonly CanaryStep[]; readonly minRequests: number };
 }
 
 const ICON: Record<CheckResult['outcome'], string> = { pass: '✅', fail: '❌', no_data: '❌', skipped: '⏭️' };
@@ -98,8 +103,13 @@ export function renderDeployLog(template: string, facts: DeployLogFacts): string
     approvedBy: facts.approverId === null ? '(personne)' : md(facts.approverId),
     timeline: list(facts.timeline, '- (aucune)'),
     duration: facts.durationMs === null ? 'inconnue' : formatDuration(facts.durationMs),
+    canary:
+      facts.canary === undefined ? '' : canaryLogSection(facts.canary.steps, facts.canary.minRequests, md).join('\n'),
   };
-  const body = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+  const filled = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+  // A template without {{canary}} still gets the canary's section, after its own.
+  const body =
+    facts.canary === undefined || template.includes('{{canary}}') ? filled : `${filled.trimEnd()}\n\n${values.canary}`;
   const footer = [
     '',
     '---',
@@ -213,6 +223,9 @@ export function recordFilesFromRun(input: DeployLogInput): { logPath: string; fi
     ],
     durationMs: input.now.getTime() - first.getTime(),
     secrets: secretEnvValues(runbook.deploy.env),
+    ...(data.canary === undefined
+      ? {}
+      : { canary: { steps: data.canary.steps, minRequests: canarySpecOf(runbook.deploy).minRequests } }),
   });
   const logPath = deployLogPath(spec.path, { date: input.now, runbook: runbook.name, tag: data.tag.next });
   const directory = logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '';

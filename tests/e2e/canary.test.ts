@@ -129,7 +129,7 @@ describe('canary on real traffic', () => {
         return r !== undefined && ['succeeded', 'rolled_back', 'failed'].includes(r.state) ? r : undefined;
       },
       'the canary to end',
-      90_000,
+      150_000,
     );
     expect(run.state).toBe('succeeded');
     const revision = (await progressOf(w))?.steps[0]?.traffic.find((t) => t.percent === 10)?.revision ?? '';
@@ -145,13 +145,24 @@ describe('canary on real traffic', () => {
     expect(thread).toContain('Canary step 1 (10 %) passed');
     expect(thread).toContain('Canary step 2 (50 %) passed');
     expect(cardText(w)).toContain('error rate');
+    // The deploy log has a section per step with the card's numbers.
+    const logPath = typeof run.data['deployLogPath'] === 'string' ? run.data['deployLogPath'] : '';
     const log = await waitFor(
-      () => w.gitLog().find((s) => s.includes('deploy')) ?? undefined,
+      () => {
+        try {
+          return w.gitShow(logPath);
+        } catch {
+          return undefined;
+        }
+      },
       'the deploy log commit',
       20_000,
     );
-    expect(log).toBeDefined();
-  }, 120_000);
+    expect(log).toContain('## Canary');
+    expect(log).toMatch(/### Step 1: 10 % — passed/);
+    expect(log).toMatch(/### Step 2: 50 % — passed/);
+    expect(log).toContain('| error rate |');
+  }, 180_000);
 
   it('rolls back at the first step an error regression only users meet, with the evidence in the thread', async () => {
     cw = await startCanaryWorld();
