@@ -1,6 +1,7 @@
-import type { App } from '@slack/bolt';
+import type { App, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import { canaryAnswerReply } from '../ui/canary-card.js';
+import { withBookkeeping, type Handled } from './bookkeeping.js';
 import { failureText, type HandlerContext } from './handler-context.js';
 import { buttonActionSchema } from './payloads.js';
 
@@ -20,40 +21,42 @@ function parseValue(value: string | undefined): { readonly runId: string; readon
 /** The buttons of a held canary step: Promote anyway, Roll back, Hold 15 min more (approvers only). */
 export function registerCanaryActions(app: App, ctx: HandlerContext): void {
   for (const button of BUTTONS) {
-    app.action(button.actionId, async ({ body, ack, respond }) => {
-      await ack();
-      const parsed = buttonActionSchema.safeParse(body);
-      const target = parsed.success ? parseValue(parsed.data.actions[0]?.value) : undefined;
-      if (!parsed.success || target === undefined) {
-        ctx.metrics.countRequest(`canary_${button.action}`, 'malformed');
-        return;
-      }
-      const userId = parsed.data.user.id;
-      let outcome = 'error';
-      try {
-        const result = await ctx.desk.answerCanary({ ...target, action: button.action, userId });
-        const reply = canaryAnswerReply(result, userId);
-        await respond({
-          response_type: reply.inChannel ? 'in_channel' : 'ephemeral',
-          replace_original: false,
-          text: reply.text,
-        });
-        outcome = result.kind === 'answered' ? `ok: ${button.action}` : `refused: ${result.kind}`;
-      } catch (error) {
-        ctx.logger.error(`canary ${button.action} of ${target.runId} failed`, error);
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: failureText(`answer the canary of ${target.runId}`),
-        }).catch((e: unknown) => ctx.logger.error('respond failed', e));
-      }
-      ctx.metrics.countRequest(`canary_${button.action}`, outcome.split(':')[0] ?? outcome);
-      await ctx.audit({
-        actorId: userId,
-        action: `button canary ${button.action} ${target.runId} step ${target.index + 1}`,
-        runId: target.runId,
-        outcome,
-      });
-    });
+    app.action(
+      button.actionId,
+      withBookkeeping<SlackActionMiddlewareArgs>(
+        ctx,
+        `canary_${button.action}`,
+        async ({ body, ack, respond }): Promise<Handled> => {
+          await ack();
+          const parsed = buttonActionSchema.safeParse(body);
+          const target = parsed.success ? parseValue(parsed.data.actions[0]?.value) : undefined;
+          if (!parsed.success || target === undefined) return { outcome: 'malformed' };
+          const userId = parsed.data.user.id;
+          const audit = {
+            actorId: userId,
+            action: `button canary ${button.action} ${target.runId} step ${target.index + 1}`,
+            runId: target.runId,
+          };
+          try {
+            const result = await ctx.desk.answerCanary({ ...target, action: button.action, userId });
+            const reply = canaryAnswerReply(result, userId);
+            await respond({
+              response_type: reply.inChannel ? 'in_channel' : 'ephemeral',
+              replace_original: false,
+              text: reply.text,
+            });
+            return { outcome: result.kind === 'answered' ? `ok: ${button.action}` : `refused: ${result.kind}`, audit };
+          } catch (error) {
+            ctx.logger.error(`canary ${button.action} of ${target.runId} failed`, error);
+            await respond({
+              response_type: 'ephemeral',
+              replace_original: false,
+              text: failureText(`answer the canary of ${target.runId}`),
+            }).catch((e: unknown) => ctx.logger.error('respond failed', e));
+            return { outcome: 'error', audit };
+          }
+        },
+      ),
+    );
   }
 }
