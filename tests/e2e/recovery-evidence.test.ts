@@ -9,8 +9,9 @@ describe('recovery offers only revisions that held traffic healthily', () => {
   const images = new Map<string, string>();
   const revisionOf = (run: { data: unknown }): string =>
     (run.data as { deploy?: { revision?: string } }).deploy?.revision ?? '';
+  // The image a revision runs: deployed by the digest its build pushed.
   const imageOf = (run: { data: unknown }): string =>
-    (run.data as { tag?: { image?: string } }).tag?.image ?? 'no image';
+    `@${(run.data as { build?: { digest?: string } }).build?.digest ?? 'no digest'}`;
   beforeAll(async () => {
     w = await startWorld();
     const good = await w.deployAndWait();
