@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { mayApprove, mayRequest } from './access.js';
 import { freezeLease, isFreeze, isRollbackFreeze } from './freeze.js';
-import type { ServiceCommandRefusal } from './refusals.js';
+import { probeRequiredHealth } from './health-probe.js';
 import { pickRunbook } from './live-metrics.js';
-import {
-  OUTBOX_KINDS,
-  type CommitFilePayload,
-  type DeploymentPayload,
-  type DeploymentStatusPayload,
-  type RecordFile,
-} from './pipeline/outbox-worker.js';
+import type { ServiceCommandRefusal } from './refusals.js';
 import { deploySettingsOf } from './pipeline/deploy-settings.js';
 import type { CloudRunPort, Prober, ServiceLocation, UserGroupDirectory } from './ports/index.js';
-import type { Clock, LockLease, Store } from './ports/index.js';
+import type {
+  RedeployResult,
+  RepromoteResult,
+  RevisionChoice,
+  RollbackConfirmation,
+  RollbackListResult,
+  RollbackPlanResult,
+  RollbackResult,
+} from './rollback-results.js';
+import { recordTrafficMove, type TrafficMoveRecorderDeps } from './traffic-move-record.js';
 import { serviceKey } from './run.js';
 import type { RunbookCatalog } from './runbook/loader.js';
 import type { Runbook } from './runbook/schema/index.js';
@@ -20,140 +23,15 @@ import { heldTrafficHealthily, revisionVerdicts, type RevisionVerdict } from './
 import { revisionName, revisionTag } from './revision-tag.js';
 import { allTrafficTo, describeTraffic, pinTraffic, withoutBrokenTags, withTaggedCandidate } from './traffic.js';
 
-export interface RevisionChoice {
-  readonly name: string;
-  readonly image: string | null;
-  readonly createdAt: Date | null;
-  readonly percent: number;
-  readonly tags: readonly string[];
-  readonly state: 'ready' | 'failed' | 'pending';
-  /** What Liftoff's runs say of it; undefined: no run mentions it. */
-  readonly verdict: RevisionVerdict | undefined;
-  /** Offered as a target: Ready, not serving everything, and it held traffic with no failed checks. */
-  readonly canTarget: boolean;
-}
-
-type Refusal = ServiceCommandRefusal;
-
-export type RollbackListResult =
-  | Refusal
-  | {
-      readonly kind: 'choices';
-      readonly runbook: string;
-      readonly service: string;
-      readonly serving: string;
-      readonly revisions: readonly RevisionChoice[];
-    };
-
-export type RollbackPlanResult =
-  | Refusal
-  /** The target is gone or not Ready: fail fast, and say how to redeploy the last good image instead. */
-  | {
-      readonly kind: 'target_unusable';
-      readonly runbook: string;
-      readonly revision: string;
-      readonly why: string;
-      readonly lastGoodImage: string | null;
-    }
-  | { readonly kind: 'deploy_running'; readonly lock: LockLease }
-  | { readonly kind: 'already_serving'; readonly runbook: string; readonly revision: string }
-  | {
-      readonly kind: 'confirm';
-      readonly runbook: string;
-      readonly revision: string;
-      readonly before: string;
-      readonly after: string;
-      /** The runbook's `access.rollbackNeedsApproval`: an approver, not the requester, must confirm. */
-      readonly needsApproval: boolean;
-      /** With needsApproval, the stored request an approver's click confirms; null otherwise. */
-      readonly requestId: string | null;
-    };
-
-export type RollbackResult =
-  | Exclude<RollbackPlanResult, { kind: 'confirm' }>
-  | { readonly kind: 'conflict'; readonly message: string }
-  /**
-   * The confirmation no longer stands for a request Liftoff holds open: unknown (crafted, or another
-   * Liftoff's), already decided, expired, or a plain confirm where the runbook needs an approver's.
-   */
-  | {
-      readonly kind: 'request_closed';
-      readonly why: 'unknown' | 'decided' | 'expired' | 'needs_approval';
-      readonly runbook: string | null;
-      readonly decidedBy: string | null;
-    }
-  | {
-      readonly kind: 'rolled_back';
-      readonly runbook: string;
-      readonly revision: string;
-      readonly before: string;
-      readonly after: string;
-      readonly health: string;
-      readonly freeze: LockLease;
-      /** What served most before, offered for a re-promote. */
-      readonly previousRevision: string | null;
-    };
-
-export type RedeployResult =
-  | RollbackResult
-  /** The image is not one a Ready revision of the service runs. */
-  | { readonly kind: 'unknown_image'; readonly runbook: string; readonly image: string }
-  | { readonly kind: 'redeploy_running'; readonly runbook: string; readonly lock: LockLease }
-  /** The new revision did not get Ready or healthy; traffic untouched. */
-  | { readonly kind: 'redeploy_failed'; readonly runbook: string; readonly message: string };
-
-export type RepromoteResult =
-  | Exclude<RollbackPlanResult, { kind: 'confirm' }>
-  | { readonly kind: 'conflict'; readonly message: string }
-  /**
-   * What the button was offered for no longer holds: the rollback's freeze was lifted or replaced (a newer
-   * rollback, a `/deploy lock`, an emergency stop). Nothing moves; another freeze is named and left alone.
-   */
-  | { readonly kind: 'stale'; readonly runbook: string; readonly revision: string; readonly lock: LockLease | null }
-  | {
-      readonly kind: 'repromoted';
-      readonly runbook: string;
-      readonly revision: string;
-      readonly before: string;
-      readonly after: string;
-      readonly health: string;
-      /** The freeze this re-promote lifted, if the service was frozen. */
-      readonly lifted: LockLease | null;
-    };
-
-export interface RollbackDeps {
-  readonly store: Store;
-  readonly clock: Clock;
+export interface RollbackDeps extends TrafficMoveRecorderDeps {
   readonly directory: UserGroupDirectory;
   readonly catalog: () => RunbookCatalog;
   readonly cloudRun: CloudRunPort;
   readonly prober: Prober;
-  /** The deploy index row that records a traffic move (the ui's `trafficMoveIndexFile`). */
-  readonly indexFile: (input: TrafficMoveRecord) => RecordFile;
-  /** Names a rollback or re-promote in the outbox and the deploy index; random by default. */
-  readonly newOperationId?: (move: 'rollback' | 'repromote') => string;
-}
-
-/** A confirm click: on a stored request (an approver confirming), or a deployer's own confirmation. */
-export type RollbackConfirmation =
-  | { readonly requestId: string; readonly userId: string }
-  | { readonly runbook: string; readonly revision: string; readonly userId: string };
-
-export interface TrafficMoveRecord {
-  readonly runbook: Runbook;
-  readonly at: Date;
-  readonly move: 'rollback' | 'repromote';
-  readonly revision: string;
-  readonly image: string | null;
-  readonly by: string;
-  readonly healthy: boolean;
-  readonly operationId: string;
 }
 
 /** A target `checkTarget` found usable: the traffic before, the etag and image it read. */
 type CheckedTarget = Extract<Awaited<ReturnType<RollbackDesk['checkTarget']>>, { kind: 'ok' }>;
-
-const newOperationId = (move: 'rollback' | 'repromote'): string => `${move}-${randomBytes(6).toString('hex')}`;
 
 /** How many recent runs the revision verdicts are read from. */
 const HISTORY_RUNS = 200;
@@ -190,7 +68,7 @@ export class RollbackDesk {
     runbookName: string | undefined,
     userId: string,
     role: { readonly approveFor: string | null } | 'deploy' = 'deploy',
-  ): Promise<Refusal | { kind: 'ok'; runbook: Runbook }> {
+  ): Promise<ServiceCommandRefusal | { kind: 'ok'; runbook: Runbook }> {
     const picked = pickRunbook(this.deps.catalog(), runbookName);
     if (picked.kind !== 'found') return picked;
     const rules = picked.runbook.access;
@@ -410,7 +288,7 @@ export class RollbackDesk {
       origin: 'rollback',
     });
     const locked = await this.deps.store.acquireLock(freeze);
-    await this.record(runbook, 'rollback', revision, userId, moved);
+    await recordTrafficMove(this.deps, runbook, 'rollback', revision, userId, moved);
     const previous = [...moved.before].filter((t) => t.revision !== revision).sort((a, b) => b.percent - a.percent)[0];
     return {
       kind: 'rolled_back',
@@ -448,7 +326,7 @@ export class RollbackDesk {
     const moved = await this.moveAllTrafficTo(auth.runbook, input.revision, target);
     if (moved.kind !== 'moved') return moved;
     const lifted = await this.deps.store.releaseLock(key, lock.ownerId);
-    await this.record(auth.runbook, 'repromote', input.revision, input.userId, moved);
+    await recordTrafficMove(this.deps, auth.runbook, 'repromote', input.revision, input.userId, moved);
     return {
       kind: 'repromoted',
       runbook: auth.runbook.name,
@@ -458,67 +336,6 @@ export class RollbackDesk {
       health: moved.health,
       lifted: lifted ? lock : null,
     };
-  }
-
-  /**
-   * The move goes on record like a deploy: a row in the deploy index and a GitHub Deployment with its status,
-   * through the outbox, so a GitHub outage delays them and loses nothing.
-   */
-  private async record(
-    runbook: Runbook,
-    move: 'rollback' | 'repromote',
-    revision: string,
-    userId: string,
-    moved: { readonly healthy: boolean; readonly image: string | null; readonly serviceUrl: string | null },
-  ): Promise<void> {
-    const at = this.deps.clock.now();
-    const operationId = (this.deps.newOperationId ?? newOperationId)(move);
-    const description = `${move === 'rollback' ? 'Rollback' : 'Re-promote'} to ${revision} by ${userId}`;
-    const commit: CommitFilePayload = {
-      repo: runbook.source.repo,
-      branch: runbook.source.branch,
-      message: `docs: deploy index ${runbook.name}: ${description}\n\nLiftoff-Operation: ${operationId}`,
-      marker: operationId,
-      files: [
-        this.deps.indexFile({
-          runbook,
-          at,
-          move,
-          revision,
-          image: moved.image,
-          by: userId,
-          healthy: moved.healthy,
-          operationId,
-        }),
-      ],
-    };
-    const deployment: DeploymentPayload = {
-      repo: runbook.source.repo,
-      ref: runbook.source.branch,
-      environment: 'production',
-      description: description.slice(0, 140),
-      payload: {
-        operation: operationId,
-        runbook: runbook.name,
-        service: runbook.service.name,
-        revision,
-        image: moved.image,
-      },
-    };
-    const status: DeploymentStatusPayload = {
-      repo: runbook.source.repo,
-      deploymentItemId: `${operationId}:deployment`,
-      state: moved.healthy ? 'success' : 'failure',
-      description: `${revision} serves 100 %${moved.healthy ? '' : ', but its health check fails'}`.slice(0, 140),
-      ...(moved.serviceUrl === null ? {} : { environmentUrl: moved.serviceUrl }),
-    };
-    const items = [
-      { id: `${operationId}:index`, kind: OUTBOX_KINDS.commitFile, payload: commit },
-      { id: `${operationId}:deployment`, kind: OUTBOX_KINDS.deployment, payload: deployment },
-      { id: `${operationId}:status:final`, kind: OUTBOX_KINDS.deploymentStatus, payload: status },
-    ];
-    for (const [index, item] of items.entries())
-      await this.deps.store.enqueueOutbox({ ...item, runId: operationId, at: new Date(at.getTime() + index) });
   }
 
   /** The runbook's recent runs, read for what they say of each revision. */
@@ -583,26 +400,17 @@ export class RollbackDesk {
     }
   }
 
-  /** The runbook's first required GET check, against a URL. */
+  /** The health of a revision that serves again, in words for the reply. */
   private async probeHealth(runbook: Runbook, baseUrl: string): Promise<{ health: string; healthy: boolean }> {
-    const check = runbook.verify.checks.find(
-      (c) => c.kind === 'http' && c.method === 'GET' && c.severity === 'required',
-    );
+    const probe = await probeRequiredHealth(runbook, this.deps.prober, baseUrl);
     // No check is no evidence: the revision is not reported healthy on nothing.
-    if (check === undefined || check.kind !== 'http')
-      return { health: 'could not check: the runbook has no required GET check', healthy: false };
-    const answer = await this.deps.prober.request({
-      baseUrl,
-      method: 'GET',
-      path: check.path,
-      timeoutMs: check.timeout,
-    });
-    const healthy = answer.ok && check.expect.status.includes(answer.status);
+    if (probe === null) return { health: 'could not check: the runbook has no required GET check', healthy: false };
     return {
-      healthy,
-      health: answer.ok
-        ? `${check.path} answered ${answer.status}${healthy ? '' : ' (NOT healthy)'}`
-        : `${check.path} failed: ${answer.error}`,
+      healthy: probe.passed,
+      health:
+        'status' in probe.answer
+          ? `${probe.path} answered ${probe.answer.status}${probe.passed ? '' : ' (NOT healthy)'}`
+          : `${probe.path} failed: ${probe.answer.error}`,
     };
   }
 

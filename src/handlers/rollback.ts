@@ -5,7 +5,8 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
-import type { RollbackDesk, RollbackPlanResult } from '../deploy/rollback.js';
+import type { RollbackDesk } from '../deploy/rollback.js';
+import type { RollbackPlanResult } from '../deploy/rollback-results.js';
 import { parseRollbackCommand } from '../deploy/rollback-command.js';
 import { ACTION_IDS } from '../ui/action-ids.js';
 import type { SlackMessage } from '../ui/plan-message.js';

@@ -3,7 +3,7 @@ import type { RecordFile } from '../deploy/pipeline/outbox-worker.js';
 import { grafanaDashboard, prometheusDuration, prometheusScrapeConfig } from './monitoring-files.js';
 import type { CheckResult } from '../deploy/checks/check-result.js';
 import type { TrafficTarget } from '../deploy/plan.js';
-import type { TrafficMoveRecord } from '../deploy/rollback.js';
+import type { TrafficMoveRecord } from '../deploy/rollback-results.js';
 import { describeTraffic } from '../deploy/traffic.js';
 import type { CanaryStep } from '../deploy/canary/progress.js';
 import { canarySpecOf } from '../deploy/runbook/schema/index.js';

@@ -6,7 +6,7 @@ import type {
   RollbackListResult,
   RollbackPlanResult,
   RollbackResult,
-} from '../deploy/rollback.js';
+} from '../deploy/rollback-results.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, inlineCode, mention, truncate } from './escape.js';
 import { plainText, utcDateTime } from './format.js';

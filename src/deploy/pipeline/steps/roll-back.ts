@@ -1,4 +1,5 @@
 import { freezeLease } from '../../freeze.js';
+import { probeRequiredHealth } from '../../health-probe.js';
 import { withTaggedCandidate } from '../../traffic.js';
 import type { RollbackOutcome } from '../step-facts.js';
 import type { StepContext } from '../step-context.js';
@@ -66,19 +67,5 @@ export async function rollBack(ctx: StepContext, step: string, reason: string): 
 /** The runbook's first required GET check, against the service URL that serves again; null when there is none. */
 async function healthOnServiceUrl(ctx: StepContext): Promise<RollbackOutcome['health']> {
   const service = await ctx.deps.cloudRun.getService(ctx.service);
-  const health = ctx.runbook.verify.checks.find(
-    (c) => c.kind === 'http' && c.severity === 'required' && c.method === 'GET',
-  );
-  if (health === undefined || health.kind !== 'http' || service.uri === null) return null;
-  const answer = await ctx.deps.prober.request({
-    baseUrl: service.uri,
-    method: 'GET',
-    path: health.path,
-    timeoutMs: health.timeout,
-  });
-  return {
-    path: health.path,
-    passed: answer.ok && health.expect.status.includes(answer.status),
-    answer: answer.ok ? { status: answer.status } : { error: answer.error },
-  };
+  return service.uri === null ? null : probeRequiredHealth(ctx.runbook, ctx.deps.prober, service.uri);
 }
