@@ -6,6 +6,7 @@ import {
   type Dialect,
   StoreError,
   epochMs,
+  hasErrorCode,
   parseRow,
   postgresDialect,
   sqliteDialect,
@@ -45,9 +46,6 @@ const postgresRow = actionRequestRowSchema(postgresDialect);
 const duplicate = (id: string, cause: unknown): StoreError =>
   new StoreError('invalid_input', `an action request with id ${id} already exists`, { id }, { cause });
 
-const isUniqueViolation = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === code;
-
 export class SqliteActionRequests {
   readonly #insert;
   readonly #select;
@@ -78,7 +76,7 @@ export class SqliteActionRequests {
       });
       return parseRow(sqliteRow, row, 'action_requests');
     } catch (error) {
-      if (isUniqueViolation(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw duplicate(request.id, error);
+      if (hasErrorCode(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw duplicate(request.id, error);
       throw error;
     }
   }
@@ -111,7 +109,7 @@ export async function createPostgresActionRequest(pool: Pool, request: NewAction
     const row: unknown = inserted.rows[0];
     return parseRow(postgresRow, row, 'action_requests');
   } catch (error) {
-    if (isUniqueViolation(error, '23505')) throw duplicate(request.id, error);
+    if (hasErrorCode(error, '23505')) throw duplicate(request.id, error);
     throw error;
   }
 }

@@ -31,6 +31,11 @@ export class StoreError extends Error {
   }
 }
 
+/** Whether a driver's error (better-sqlite3's or pg's) carries this code, e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`. */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
 const runState = z.enum(RUN_STATES);
 
 const jsonObject = z.record(z.string(), z.unknown());

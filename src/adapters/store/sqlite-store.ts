@@ -27,6 +27,7 @@ import { SqliteApprovals } from './approvals.js';
 import { migrateSqlite } from './migrations.js';
 import {
   StoreError,
+  hasErrorCode,
   auditRowSchema,
   epochMs,
   jsonPatch,
@@ -108,10 +109,6 @@ function msOrNull(date: Date | null): number | null {
 }
 
 /** By its code, not `instanceof`: a native module's error class is not always the one this module sees. */
-function isSqliteError(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
-}
-
 function prepareStatements(db: Database.Database) {
   return {
     insertRun: db.prepare(`
@@ -362,7 +359,7 @@ class SqliteStore implements Store {
         });
         return parseRow(runRow, row, 'runs');
       } catch (error) {
-        if (isSqliteError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+        if (hasErrorCode(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
           throw new StoreError(
             'duplicate_run',
             `a run with id ${run.id} already exists`,
