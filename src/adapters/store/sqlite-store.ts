@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
 import type {
   ActionRequest,
   Approval,
@@ -24,6 +23,7 @@ import type {
 import type { Run, RunState, TransitionRecord } from '../../deploy/run.js';
 import { SqliteActionRequests } from './action-requests.js';
 import { SqliteApprovals } from './approvals.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { migrateSqlite } from './migrations.js';
 import {
   StoreError,
@@ -32,9 +32,7 @@ import {
   epochMs,
   jsonPatch,
   jsonText,
-  leaseEnd,
   lockRowSchema,
-  outboxRowSchema,
   parseRow,
   parseRows,
   runRowSchema,
@@ -55,8 +53,6 @@ const runRow = runRowSchema(sqliteDialect);
 const transitionRow = transitionRowSchema(sqliteDialect);
 const lockRow = lockRowSchema(sqliteDialect);
 const auditRow = auditRowSchema(sqliteDialect);
-const outboxRow = outboxRowSchema(sqliteDialect);
-const outboxSeq = z.number().int();
 
 /** Thrown inside a transaction to roll it back and hand a failure result to the caller. */
 class Refusal extends Error {
@@ -80,17 +76,6 @@ const UPSERT_LOCK = `
     expires_at = excluded.expires_at
   WHERE locks.owner_id = excluded.owner_id OR locks.expires_at <= excluded.acquired_at
   RETURNING *
-`;
-
-/** The sequence numbers of the items a claim takes, in creation order. */
-const DUE_OUTBOX = `
-  SELECT seq FROM outbox
-  WHERE delivered_at IS NULL
-    AND next_attempt_at <= @now
-    AND (claimed_until IS NULL OR claimed_until <= @now)
-    AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
-  ORDER BY created_at, seq
-  LIMIT @limit
 `;
 
 function lockParams(lease: LockLease) {
@@ -163,32 +148,6 @@ function prepareStatements(db: Database.Database) {
       WHERE idempotency_keys.expires_at <= excluded.claimed_at
     `),
     countByState: db.prepare('SELECT state, count(*) AS count FROM runs GROUP BY state'),
-    insertOutbox: db.prepare(`
-      INSERT INTO outbox (id, run_id, kind, payload, created_at, attempts, next_attempt_at)
-      VALUES (@id, @run_id, @kind, @payload, @at, 0, @at)
-      ON CONFLICT (id) DO NOTHING
-    `),
-    dueOutbox: db.prepare(DUE_OUTBOX).pluck(),
-    claimOutboxItem: db.prepare(
-      'UPDATE outbox SET claimed_by = @owner, claimed_until = @until WHERE seq = @seq RETURNING *',
-    ),
-    completeOutbox: db.prepare(`
-      UPDATE outbox
-      SET delivered_at = @at, last_attempt_at = @at, result = @result, claimed_by = NULL, claimed_until = NULL
-      WHERE id = @id AND claimed_by = @owner AND delivered_at IS NULL
-    `),
-    failOutbox: db.prepare(`
-      UPDATE outbox
-      SET attempts = attempts + 1, last_attempt_at = @at, last_error = @error, next_attempt_at = @next_attempt_at,
-          claimed_by = NULL, claimed_until = NULL
-      WHERE id = @id AND claimed_by = @owner AND delivered_at IS NULL
-    `),
-    listOutbox: db.prepare(`
-      SELECT * FROM outbox
-      WHERE (@run_id IS NULL OR run_id = @run_id)
-        AND (@pending IS NULL OR (delivered_at IS NULL) = @pending)
-      ORDER BY created_at, seq
-    `),
   };
 }
 
@@ -215,11 +174,11 @@ class SqliteStore implements Store {
   readonly #statements: Statements;
   readonly #actionRequests: SqliteActionRequests;
   readonly #approvals: SqliteApprovals;
+  readonly #outbox: SqliteOutbox;
   readonly #transition;
   readonly #acquireLock;
   readonly #updateRunData;
   readonly #claimKey;
-  readonly #claimOutbox;
 
   constructor(options: SqliteStoreOptions) {
     const inMemory = options.file === ':memory:' || options.file === '';
@@ -244,6 +203,7 @@ class SqliteStore implements Store {
     this.#statements = s;
     this.#actionRequests = new SqliteActionRequests(db);
     this.#approvals = new SqliteApprovals(db);
+    this.#outbox = new SqliteOutbox(db);
 
     this.#transition = db.transaction((request: TransitionRequest): TransitionResult => {
       const current = s.selectRun.get(request.runId);
@@ -313,22 +273,6 @@ class SqliteStore implements Store {
     this.#claimKey = db.transaction((key: string, now: number, expiresAt: number): boolean => {
       s.pruneKeys.run(now);
       return s.claimKey.run({ key, now, expires_at: expiresAt }).changes === 1;
-    });
-
-    // One IMMEDIATE transaction: another connection on the same file claims before or after, never in between.
-    this.#claimOutbox = db.transaction((claim: OutboxClaim): OutboxItem[] => {
-      const now = epochMs(claim.now, 'now');
-      const until = epochMs(leaseEnd(claim.now, claim.leaseMs), 'claim end');
-      const due = parseRows(
-        outboxSeq,
-        s.dueOutbox.all({
-          now,
-          kinds: claim.kinds === undefined ? null : JSON.stringify(claim.kinds),
-          limit: sqlLimit(claim.limit),
-        }),
-        'outbox',
-      );
-      return due.map((seq) => parseRow(outboxRow, s.claimOutboxItem.get({ seq, owner: claim.owner, until }), 'outbox'));
     });
   }
 
@@ -478,56 +422,23 @@ class SqliteStore implements Store {
   }
 
   enqueueOutbox(item: NewOutboxItem): Promise<boolean> {
-    return this.#call(
-      (s) =>
-        s.insertOutbox.run({
-          id: item.id,
-          run_id: item.runId,
-          kind: item.kind,
-          payload: jsonText(item.payload, 'payload'),
-          at: epochMs(item.at, 'outbox at'),
-        }).changes === 1,
-    );
+    return this.#call(() => this.#outbox.enqueue(item));
   }
 
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
-    return this.#call(() => this.#claimOutbox.immediate(claim));
+    return this.#call(() => this.#outbox.claim(claim));
   }
 
   completeOutbox(completion: OutboxCompletion): Promise<boolean> {
-    return this.#call(
-      (s) =>
-        s.completeOutbox.run({
-          id: completion.id,
-          owner: completion.owner,
-          at: epochMs(completion.at, 'completion at'),
-          result: jsonText(completion.result, 'result'),
-        }).changes === 1,
-    );
+    return this.#call(() => this.#outbox.complete(completion));
   }
 
   failOutbox(failure: OutboxFailure): Promise<boolean> {
-    return this.#call(
-      (s) =>
-        s.failOutbox.run({
-          id: failure.id,
-          owner: failure.owner,
-          at: epochMs(failure.at, 'failure at'),
-          error: failure.error,
-          next_attempt_at: epochMs(failure.nextAttemptAt, 'nextAttemptAt'),
-        }).changes === 1,
-    );
+    return this.#call(() => this.#outbox.fail(failure));
   }
 
   listOutbox(filter: OutboxFilter): Promise<OutboxItem[]> {
-    return this.#call((s) => {
-      const rows = s.listOutbox.all({
-        run_id: filter.runId ?? null,
-        // SQLite has no booleans: a comparison is 1 or 0.
-        pending: filter.pending === undefined ? null : Number(filter.pending),
-      });
-      return parseRows(outboxRow, rows, 'outbox');
-    });
+    return this.#call(() => this.#outbox.list(filter));
   }
 
   close(): Promise<void> {
