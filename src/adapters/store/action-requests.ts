@@ -12,6 +12,7 @@ import {
   sqliteDialect,
   validDate,
 } from './row-schemas.js';
+import { query } from './postgres-connection.js';
 
 /** The `action_requests` table (migration 3) for both dialects: kept apart from the run and outbox tables. */
 function actionRequestRowSchema(dialect: Dialect) {
@@ -93,7 +94,8 @@ export class SqliteActionRequests {
 
 export async function createPostgresActionRequest(pool: Pool, request: NewActionRequest): Promise<ActionRequest> {
   try {
-    const inserted = await pool.query(
+    const inserted = await query(
+      pool,
       `INSERT INTO action_requests (id, kind, runbook, subject, requested_by, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [
@@ -106,8 +108,7 @@ export async function createPostgresActionRequest(pool: Pool, request: NewAction
         validDate(request.expiresAt, 'expiresAt'),
       ],
     );
-    const row: unknown = inserted.rows[0];
-    return parseRow(postgresRow, row, 'action_requests');
+    return parseRow(postgresRow, inserted.rows[0], 'action_requests');
   } catch (error) {
     if (hasErrorCode(error, '23505')) throw duplicate(request.id, error);
     throw error;
@@ -115,14 +116,15 @@ export async function createPostgresActionRequest(pool: Pool, request: NewAction
 }
 
 export async function getPostgresActionRequest(pool: Pool, id: string): Promise<ActionRequest | undefined> {
-  const selected = await pool.query('SELECT * FROM action_requests WHERE id = $1', [id]);
-  const row: unknown = selected.rows[0];
+  const selected = await query(pool, 'SELECT * FROM action_requests WHERE id = $1', [id]);
+  const [row] = selected.rows;
   return row === undefined ? undefined : parseRow(postgresRow, row, 'action_requests');
 }
 
 export async function decidePostgresActionRequest(pool: Pool, id: string, by: string, at: Date): Promise<boolean> {
   // One guarded UPDATE: two approvers clicking at once both run it, and only one row count is 1.
-  const updated = await pool.query(
+  const updated = await query(
+    pool,
     `UPDATE action_requests SET decided_by = $2, decided_at = $3
      WHERE id = $1 AND decided_by IS NULL AND expires_at > $3`,
     [id, by, validDate(at, 'at')],

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { Approval } from '../../deploy/ports/index.js';
 import { type Dialect, epochMs, parseRows, postgresDialect, sqliteDialect, validDate } from './row-schemas.js';
+import { query } from './postgres-connection.js';
 
 /** The `approvals` table (migration 4) for both dialects: one row per run and approver. */
 function approvalRowSchema(dialect: Dialect) {
@@ -33,12 +34,13 @@ export class SqliteApprovals {
 
 export async function recordPostgresApproval(pool: Pool, approval: Approval): Promise<Approval[]> {
   // ON CONFLICT waits for a concurrent insert of the same person, then keeps theirs: one person counts once.
-  await pool.query('INSERT INTO approvals (run_id, user_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+  await query(pool, 'INSERT INTO approvals (run_id, user_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
     approval.runId,
     approval.userId,
     validDate(approval.at, 'at'),
   ]);
-  const selected = await pool.query('SELECT * FROM approvals WHERE run_id = $1 ORDER BY at, user_id', [approval.runId]);
-  const rows: unknown[] = selected.rows;
-  return parseRows(postgresRow, rows, 'approvals');
+  const selected = await query(pool, 'SELECT * FROM approvals WHERE run_id = $1 ORDER BY at, user_id', [
+    approval.runId,
+  ]);
+  return parseRows(postgresRow, selected.rows, 'approvals');
 }

@@ -8,6 +8,7 @@ import type {
   OutboxItem,
 } from '../../deploy/ports/index.js';
 import { jsonText, leaseEnd, outboxRowSchema, parseRows, postgresDialect, sqlLimit, validDate } from './row-schemas.js';
+import { query } from './postgres-connection.js';
 
 /** The outbox (migration 2) on PostgreSQL: the store delegates its five outbox calls here. */
 const outboxRow = outboxRowSchema(postgresDialect);
@@ -42,7 +43,8 @@ const CLAIM_OUTBOX = `
 export async function enqueuePostgresOutbox(pool: Pool, item: NewOutboxItem): Promise<boolean> {
   const at = validDate(item.at, 'outbox at');
   // A concurrent enqueue of the same id waits on the unique index, then does nothing: false.
-  const inserted = await pool.query(
+  const inserted = await query(
+    pool,
     `INSERT INTO outbox (id, run_id, kind, payload, created_at, attempts, next_attempt_at)
      VALUES ($1, $2, $3, $4::jsonb, $5, 0, $5)
      ON CONFLICT (id) DO NOTHING`,
@@ -53,19 +55,19 @@ export async function enqueuePostgresOutbox(pool: Pool, item: NewOutboxItem): Pr
 
 export async function claimPostgresOutbox(pool: Pool, claim: OutboxClaim): Promise<OutboxItem[]> {
   const until = leaseEnd(claim.now, claim.leaseMs);
-  const claimed = await pool.query(CLAIM_OUTBOX, [
+  const claimed = await query(pool, CLAIM_OUTBOX, [
     claim.now,
     claim.kinds === undefined ? null : [...claim.kinds],
     sqlLimit(claim.limit),
     claim.owner,
     until,
   ]);
-  const rows: unknown[] = claimed.rows;
-  return parseRows(outboxRow, rows, 'outbox');
+  return parseRows(outboxRow, claimed.rows, 'outbox');
 }
 
 export async function completePostgresOutbox(pool: Pool, completion: OutboxCompletion): Promise<boolean> {
-  const updated = await pool.query(
+  const updated = await query(
+    pool,
     `UPDATE outbox
      SET delivered_at = $3, last_attempt_at = $3, result = $4::jsonb, claimed_by = NULL, claimed_until = NULL
      WHERE id = $1 AND claimed_by = $2 AND delivered_at IS NULL`,
@@ -75,7 +77,8 @@ export async function completePostgresOutbox(pool: Pool, completion: OutboxCompl
 }
 
 export async function failPostgresOutbox(pool: Pool, failure: OutboxFailure): Promise<boolean> {
-  const updated = await pool.query(
+  const updated = await query(
+    pool,
     `UPDATE outbox
      SET attempts = attempts + 1, last_attempt_at = $3, last_error = $4, next_attempt_at = $5,
          claimed_by = NULL, claimed_until = NULL
@@ -92,13 +95,13 @@ export async function failPostgresOutbox(pool: Pool, failure: OutboxFailure): Pr
 }
 
 export async function listPostgresOutbox(pool: Pool, filter: OutboxFilter): Promise<OutboxItem[]> {
-  const listed = await pool.query(
+  const listed = await query(
+    pool,
     `SELECT ${OUTBOX_COLUMNS} FROM outbox
      WHERE ($1::text IS NULL OR run_id = $1)
        AND ($2::boolean IS NULL OR (delivered_at IS NULL) = $2)
      ORDER BY created_at, seq`,
     [filter.runId ?? null, filter.pending ?? null],
   );
-  const rows: unknown[] = listed.rows;
-  return parseRows(outboxRow, rows, 'outbox');
+  return parseRows(outboxRow, listed.rows, 'outbox');
 }

@@ -1,6 +1,5 @@
 import { Pool } from 'pg';
-import type { PoolClient, QueryConfigValues } from 'pg';
-import { z } from 'zod';
+import type { PoolClient } from 'pg';
 import type {
   ActionRequest,
   Approval,
@@ -35,6 +34,7 @@ import {
   listPostgresOutbox,
 } from './postgres-outbox.js';
 import { migratePostgres } from './migrations.js';
+import { inTransaction, pgErrorCode, query } from './postgres-connection.js';
 import {
   StoreError,
   auditRowSchema,
@@ -68,79 +68,14 @@ const transitionRow = transitionRowSchema(postgresDialect);
 const lockRow = lockRowSchema(postgresDialect);
 const auditRow = auditRowSchema(postgresDialect);
 
-/** Deadlock and serialization failures abort a transaction that would succeed if run again. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(['40001', '40P01']);
 const UNIQUE_VIOLATION = '23505';
-const MAX_ATTEMPTS = 5;
 /** Expired idempotency keys are deleted at most this often per instance (they are dead weight, not wrong). */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
-
-const pgErrorSchema = z.object({ code: z.string(), constraint: z.string().optional() });
-
-function pgErrorCode(error: unknown): string | undefined {
-  const parsed = pgErrorSchema.safeParse(error);
-  return parsed.success ? parsed.data.code : undefined;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 /** Thrown inside a transaction to roll it back and hand a failure result to the caller. */
 class Refusal extends Error {
   constructor(readonly result: TransitionResult) {
     super(`transition refused: ${result.ok ? 'ok' : result.reason}`);
-  }
-}
-
-async function query(client: Pool | PoolClient, text: string, values: QueryConfigValues<unknown[]> = []) {
-  const result = await client.query(text, values);
-  const rows: unknown[] = result.rows;
-  return { rows, rowCount: result.rowCount ?? 0 };
-}
-
-/**
- * Runs `work` in one READ COMMITTED transaction on its own connection, retrying it from the
- * start after a deadlock or serialization failure. Any throw rolls back; a connection that
- * failed (or whose rollback failed) is destroyed rather than returned to the pool.
- */
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    // A connection that dies between two statements of the transaction is reported as an 'error'
-    // event, not as a rejected query; unheard, that event would crash the process.
-    const onError = (error: Error): void => {
-      broken = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = asError(rollbackError);
-      }
-      const code = pgErrorCode(error);
-      if (code === undefined || !RETRYABLE_CODES.has(code)) {
-        throw error;
-      }
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new StoreError(
-          'conflict',
-          `the transaction was aborted ${attempt} times (${code})`,
-          { code },
-          { cause: error },
-        );
-      }
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
   }
 }
 
